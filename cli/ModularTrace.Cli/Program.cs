@@ -1,0 +1,9 @@
+using System.CommandLine;
+using ModularTrace.Cli;
+using ModularTrace.Cli.Commands;
+
+var root = new RootCommand("mtrace: raw hooks in the core, trace events from signed, version-locked modules.");
+root.Options.Add(CliApp.Verbose);
+root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(HooksCommand.Create());
+return CliApp.Run(root, args);

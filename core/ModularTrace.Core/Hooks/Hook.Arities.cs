@@ -1,0 +1,266 @@
+using System.Runtime.CompilerServices;
+
+namespace ModularTrace.Hooks;
+
+// One class per arity, as Action<...> is; the shared work lives in ProbeSite<TProbe>.
+
+/// <summary>A raw hook with 0 arguments.</summary>
+public sealed class NullaryHook : ProbeSite<Action>
+{
+    /// <summary>Declares the hook.</summary><param name="name">The hook name.</param>
+    public NullaryHook(string name)
+        : base(name, [], [])
+    {
+    }
+
+    /// <summary>Calls the attached probes; with none attached, one load and one branch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Fire()
+    {
+        if (_probes is not null)
+        {
+            FireSlow(new Args());
+        }
+    }
+
+    private readonly struct Args : IProbeInvoker<Action>
+    {
+        public void Invoke(Action probe) => probe();
+    }
+}
+
+/// <summary>A raw hook with 1 argument.</summary>
+/// <typeparam name="T1">Argument 1's type.</typeparam>
+public sealed class Hook<T1> : ProbeSite<Action<T1>>
+{
+    /// <summary>Declares the hook.</summary><param name="name">The hook name.</param><param name="arg1">Argument 1's name.</param>
+    public Hook(string name, string arg1)
+        : base(name, [typeof(T1)], [arg1])
+    {
+    }
+
+    /// <summary>Calls the attached probes; with none attached, one load and one branch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Fire(T1 a1)
+    {
+        if (_probes is not null)
+        {
+            FireSlow(new Args(a1));
+        }
+    }
+
+    private readonly struct Args(T1 a1) : IProbeInvoker<Action<T1>>
+    {
+        public void Invoke(Action<T1> probe) => probe(a1);
+    }
+}
+
+/// <summary>A raw hook with 2 arguments.</summary>
+/// <typeparam name="T1">Argument 1's type.</typeparam>
+/// <typeparam name="T2">Argument 2's type.</typeparam>
+public sealed class Hook<T1, T2> : ProbeSite<Action<T1, T2>>
+{
+    /// <summary>Declares the hook.</summary><param name="name">The hook name.</param><param name="arg1">Argument 1's name.</param><param name="arg2">Argument 2's name.</param>
+    public Hook(string name, string arg1, string arg2)
+        : base(name, [typeof(T1), typeof(T2)], [arg1, arg2])
+    {
+    }
+
+    /// <summary>Calls the attached probes; with none attached, one load and one branch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Fire(T1 a1, T2 a2)
+    {
+        if (_probes is not null)
+        {
+            FireSlow(new Args(a1, a2));
+        }
+    }
+
+    private readonly struct Args(T1 a1, T2 a2) : IProbeInvoker<Action<T1, T2>>
+    {
+        public void Invoke(Action<T1, T2> probe) => probe(a1, a2);
+    }
+}
+
+/// <summary>A raw hook with 3 arguments.</summary>
+/// <typeparam name="T1">Argument 1's type.</typeparam>
+/// <typeparam name="T2">Argument 2's type.</typeparam>
+/// <typeparam name="T3">Argument 3's type.</typeparam>
+public sealed class Hook<T1, T2, T3> : ProbeSite<Action<T1, T2, T3>>
+{
+    /// <summary>Declares the hook.</summary><param name="name">The hook name.</param><param name="arg1">Argument 1's name.</param><param name="arg2">Argument 2's name.</param><param name="arg3">Argument 3's name.</param>
+    public Hook(string name, string arg1, string arg2, string arg3)
+        : base(name, [typeof(T1), typeof(T2), typeof(T3)], [arg1, arg2, arg3])
+    {
+    }
+
+    /// <summary>Calls the attached probes; with none attached, one load and one branch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Fire(T1 a1, T2 a2, T3 a3)
+    {
+        if (_probes is not null)
+        {
+            FireSlow(new Args(a1, a2, a3));
+        }
+    }
+
+    private readonly struct Args(T1 a1, T2 a2, T3 a3) : IProbeInvoker<Action<T1, T2, T3>>
+    {
+        public void Invoke(Action<T1, T2, T3> probe) => probe(a1, a2, a3);
+    }
+}
+
+/// <summary>A raw hook with 4 arguments.</summary>
+/// <typeparam name="T1">Argument 1's type.</typeparam>
+/// <typeparam name="T2">Argument 2's type.</typeparam>
+/// <typeparam name="T3">Argument 3's type.</typeparam>
+/// <typeparam name="T4">Argument 4's type.</typeparam>
+public sealed class Hook<T1, T2, T3, T4> : ProbeSite<Action<T1, T2, T3, T4>>
+{
+    /// <summary>Declares the hook.</summary><param name="name">The hook name.</param><param name="arg1">Argument 1's name.</param><param name="arg2">Argument 2's name.</param><param name="arg3">Argument 3's name.</param><param name="arg4">Argument 4's name.</param>
+    public Hook(string name, string arg1, string arg2, string arg3, string arg4)
+        : base(name, [typeof(T1), typeof(T2), typeof(T3), typeof(T4)], [arg1, arg2, arg3, arg4])
+    {
+    }
+
+    /// <summary>Calls the attached probes; with none attached, one load and one branch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Fire(T1 a1, T2 a2, T3 a3, T4 a4)
+    {
+        if (_probes is not null)
+        {
+            FireSlow(new Args(a1, a2, a3, a4));
+        }
+    }
+
+    private readonly struct Args(T1 a1, T2 a2, T3 a3, T4 a4) : IProbeInvoker<Action<T1, T2, T3, T4>>
+    {
+        public void Invoke(Action<T1, T2, T3, T4> probe) => probe(a1, a2, a3, a4);
+    }
+}
+
+/// <summary>A raw hook with 5 arguments.</summary>
+/// <typeparam name="T1">Argument 1's type.</typeparam>
+/// <typeparam name="T2">Argument 2's type.</typeparam>
+/// <typeparam name="T3">Argument 3's type.</typeparam>
+/// <typeparam name="T4">Argument 4's type.</typeparam>
+/// <typeparam name="T5">Argument 5's type.</typeparam>
+public sealed class Hook<T1, T2, T3, T4, T5> : ProbeSite<Action<T1, T2, T3, T4, T5>>
+{
+    /// <summary>Declares the hook.</summary><param name="name">The hook name.</param><param name="arg1">Argument 1's name.</param><param name="arg2">Argument 2's name.</param><param name="arg3">Argument 3's name.</param><param name="arg4">Argument 4's name.</param><param name="arg5">Argument 5's name.</param>
+    public Hook(string name, string arg1, string arg2, string arg3, string arg4, string arg5)
+        : base(name, [typeof(T1), typeof(T2), typeof(T3), typeof(T4), typeof(T5)], [arg1, arg2, arg3, arg4, arg5])
+    {
+    }
+
+    /// <summary>Calls the attached probes; with none attached, one load and one branch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Fire(T1 a1, T2 a2, T3 a3, T4 a4, T5 a5)
+    {
+        if (_probes is not null)
+        {
+            FireSlow(new Args(a1, a2, a3, a4, a5));
+        }
+    }
+
+    private readonly struct Args(T1 a1, T2 a2, T3 a3, T4 a4, T5 a5) : IProbeInvoker<Action<T1, T2, T3, T4, T5>>
+    {
+        public void Invoke(Action<T1, T2, T3, T4, T5> probe) => probe(a1, a2, a3, a4, a5);
+    }
+}
+
+/// <summary>A raw hook with 6 arguments.</summary>
+/// <typeparam name="T1">Argument 1's type.</typeparam>
+/// <typeparam name="T2">Argument 2's type.</typeparam>
+/// <typeparam name="T3">Argument 3's type.</typeparam>
+/// <typeparam name="T4">Argument 4's type.</typeparam>
+/// <typeparam name="T5">Argument 5's type.</typeparam>
+/// <typeparam name="T6">Argument 6's type.</typeparam>
+public sealed class Hook<T1, T2, T3, T4, T5, T6> : ProbeSite<Action<T1, T2, T3, T4, T5, T6>>
+{
+    /// <summary>Declares the hook.</summary><param name="name">The hook name.</param><param name="arg1">Argument 1's name.</param><param name="arg2">Argument 2's name.</param><param name="arg3">Argument 3's name.</param><param name="arg4">Argument 4's name.</param><param name="arg5">Argument 5's name.</param><param name="arg6">Argument 6's name.</param>
+    public Hook(string name, string arg1, string arg2, string arg3, string arg4, string arg5, string arg6)
+        : base(name, [typeof(T1), typeof(T2), typeof(T3), typeof(T4), typeof(T5), typeof(T6)], [arg1, arg2, arg3, arg4, arg5, arg6])
+    {
+    }
+
+    /// <summary>Calls the attached probes; with none attached, one load and one branch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Fire(T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6)
+    {
+        if (_probes is not null)
+        {
+            FireSlow(new Args(a1, a2, a3, a4, a5, a6));
+        }
+    }
+
+    private readonly struct Args(T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6) : IProbeInvoker<Action<T1, T2, T3, T4, T5, T6>>
+    {
+        public void Invoke(Action<T1, T2, T3, T4, T5, T6> probe) => probe(a1, a2, a3, a4, a5, a6);
+    }
+}
+
+/// <summary>A raw hook with 7 arguments.</summary>
+/// <typeparam name="T1">Argument 1's type.</typeparam>
+/// <typeparam name="T2">Argument 2's type.</typeparam>
+/// <typeparam name="T3">Argument 3's type.</typeparam>
+/// <typeparam name="T4">Argument 4's type.</typeparam>
+/// <typeparam name="T5">Argument 5's type.</typeparam>
+/// <typeparam name="T6">Argument 6's type.</typeparam>
+/// <typeparam name="T7">Argument 7's type.</typeparam>
+public sealed class Hook<T1, T2, T3, T4, T5, T6, T7> : ProbeSite<Action<T1, T2, T3, T4, T5, T6, T7>>
+{
+    /// <summary>Declares the hook.</summary><param name="name">The hook name.</param><param name="arg1">Argument 1's name.</param><param name="arg2">Argument 2's name.</param><param name="arg3">Argument 3's name.</param><param name="arg4">Argument 4's name.</param><param name="arg5">Argument 5's name.</param><param name="arg6">Argument 6's name.</param><param name="arg7">Argument 7's name.</param>
+    public Hook(string name, string arg1, string arg2, string arg3, string arg4, string arg5, string arg6, string arg7)
+        : base(name, [typeof(T1), typeof(T2), typeof(T3), typeof(T4), typeof(T5), typeof(T6), typeof(T7)], [arg1, arg2, arg3, arg4, arg5, arg6, arg7])
+    {
+    }
+
+    /// <summary>Calls the attached probes; with none attached, one load and one branch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Fire(T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7)
+    {
+        if (_probes is not null)
+        {
+            FireSlow(new Args(a1, a2, a3, a4, a5, a6, a7));
+        }
+    }
+
+    private readonly struct Args(T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7) : IProbeInvoker<Action<T1, T2, T3, T4, T5, T6, T7>>
+    {
+        public void Invoke(Action<T1, T2, T3, T4, T5, T6, T7> probe) => probe(a1, a2, a3, a4, a5, a6, a7);
+    }
+}
+
+/// <summary>A raw hook with 8 arguments.</summary>
+/// <typeparam name="T1">Argument 1's type.</typeparam>
+/// <typeparam name="T2">Argument 2's type.</typeparam>
+/// <typeparam name="T3">Argument 3's type.</typeparam>
+/// <typeparam name="T4">Argument 4's type.</typeparam>
+/// <typeparam name="T5">Argument 5's type.</typeparam>
+/// <typeparam name="T6">Argument 6's type.</typeparam>
+/// <typeparam name="T7">Argument 7's type.</typeparam>
+/// <typeparam name="T8">Argument 8's type.</typeparam>
+public sealed class Hook<T1, T2, T3, T4, T5, T6, T7, T8> : ProbeSite<Action<T1, T2, T3, T4, T5, T6, T7, T8>>
+{
+    /// <summary>Declares the hook.</summary><param name="name">The hook name.</param><param name="arg1">Argument 1's name.</param><param name="arg2">Argument 2's name.</param><param name="arg3">Argument 3's name.</param><param name="arg4">Argument 4's name.</param><param name="arg5">Argument 5's name.</param><param name="arg6">Argument 6's name.</param><param name="arg7">Argument 7's name.</param><param name="arg8">Argument 8's name.</param>
+    public Hook(string name, string arg1, string arg2, string arg3, string arg4, string arg5, string arg6, string arg7, string arg8)
+        : base(name, [typeof(T1), typeof(T2), typeof(T3), typeof(T4), typeof(T5), typeof(T6), typeof(T7), typeof(T8)], [arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8])
+    {
+    }
+
+    /// <summary>Calls the attached probes; with none attached, one load and one branch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Fire(T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7, T8 a8)
+    {
+        if (_probes is not null)
+        {
+            FireSlow(new Args(a1, a2, a3, a4, a5, a6, a7, a8));
+        }
+    }
+
+    private readonly struct Args(T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7, T8 a8) : IProbeInvoker<Action<T1, T2, T3, T4, T5, T6, T7, T8>>
+    {
+        public void Invoke(Action<T1, T2, T3, T4, T5, T6, T7, T8> probe) => probe(a1, a2, a3, a4, a5, a6, a7, a8);
+    }
+}

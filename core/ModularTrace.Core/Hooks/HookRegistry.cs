@@ -1,0 +1,82 @@
+using System.Collections.Immutable;
+using System.Diagnostics.CodeAnalysis;
+
+namespace ModularTrace.Hooks;
+
+/// <summary>
+/// The host's table of hooks, by name: what modules attach to and what <see cref="Symvers"/> is made from.
+/// </summary>
+/// <remarks>Thread-safe. Registration is rare (start-up); lookups take no lock.</remarks>
+public sealed class HookRegistry
+{
+    private readonly Lock _gate = new();
+    private ImmutableSortedDictionary<string, Hook> _hooks = ImmutableSortedDictionary.Create<string, Hook>(StringComparer.Ordinal);
+
+    /// <summary>Raised once per faulting probe (the probe is already detached when this runs).</summary>
+    public event EventHandler<ProbeFault>? ProbeFaulted;
+
+    /// <summary>Every hook, sorted by name (ordinal).</summary>
+    public IReadOnlyCollection<Hook> Hooks => _hooks.Values.ToArray();
+
+    /// <summary>The number of hooks.</summary>
+    public int Count => _hooks.Count;
+
+    /// <summary>Adds a hook and returns it, so hooks can be declared as <c>readonly</c> fields.</summary>
+    /// <exception cref="InvalidOperationException">A hook of that name exists already, or the hook is in another registry.</exception>
+    public THook Register<THook>(THook hook)
+        where THook : Hook
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        lock (_gate)
+        {
+            if (hook.Registry is not null)
+            {
+                throw new InvalidOperationException($"Hook '{hook.Name}' is registered already.");
+            }
+
+            if (_hooks.ContainsKey(hook.Name))
+            {
+                throw new InvalidOperationException($"A hook named '{hook.Name}' exists already in this registry.");
+            }
+
+            hook.Registry = this;
+            _hooks = _hooks.Add(hook.Name, hook);
+            return hook;
+        }
+    }
+
+    /// <summary>Looks a hook up by name.</summary>
+    public bool TryGet(string name, [NotNullWhen(true)] out Hook? hook) => _hooks.TryGetValue(name, out hook);
+
+    /// <summary>Looks a hook up by name and probe type, e.g. <c>Find&lt;Hook&lt;int, string&gt;&gt;("sched_wakeup")</c>.</summary>
+    /// <exception cref="KeyNotFoundException">No hook has that name (the kernel's "unknown symbol").</exception>
+    /// <exception cref="InvalidCastException">The hook exists with other argument types.</exception>
+    public THook Get<THook>(string name)
+        where THook : Hook
+    {
+        if (!TryGet(name, out var hook))
+        {
+            throw new KeyNotFoundException($"unknown symbol {name}: no hook of that name in this host.");
+        }
+
+        return hook as THook ?? throw new InvalidCastException(
+            $"Hook '{name}' is {hook.Signature.Prototype}, not a {typeof(THook).Name} with the requested argument types.");
+    }
+
+    /// <summary>The symvers table of this registry.</summary>
+    public Symvers ToSymvers() => Symvers.FromHooks(_hooks.Values);
+
+    /// <summary>Waits until no detached probe is running on any hook (see <see cref="Hook.Synchronize"/>).</summary>
+    public void Synchronize()
+    {
+        foreach (var hook in _hooks.Values)
+        {
+            hook.Synchronize();
+        }
+    }
+
+    /// <summary>Detaches every probe of <paramref name="owner"/> from every hook; returns how many.</summary>
+    public int DetachOwnedBy(object owner) => _hooks.Values.Sum(hook => hook.DetachOwnedBy(owner));
+
+    internal void ReportProbeFault(ProbeFault fault) => ProbeFaulted?.Invoke(this, fault);
+}

@@ -1,0 +1,380 @@
+using System.Diagnostics;
+using ModularTrace.Tasks;
+
+namespace ModularTrace.SampleHost;
+
+/// <summary>One simulated CPU: a run queue, a current task and a seeded generator, run on its own thread.</summary>
+internal sealed class SimulatedCpu
+{
+    private enum HookId
+    {
+        SchedSwitch, SchedWakeup, SchedProcessFork, SchedProcessExit, SysOpenat, VfsRead, VfsWrite,
+        BlockRqIssue, BlockRqComplete, IrqHandlerEntry, IrqHandlerExit, MmPageAlloc, MmPageFree, NetDevXmit, NetifReceiveSkb,
+    }
+
+    private const long TaskRunning = 0, TaskInterruptible = 1, TaskUninterruptible = 2, TaskDead = 0x40;
+    private const int Enoent = 2, Eagain = 11;
+    private const uint GfpKernel = 0xcc0, GfpUser = 0x100cca;
+
+    private static readonly string[] s_paths =
+    [
+        "/etc/ld.so.cache", "/usr/lib/x86_64-linux-gnu/libc.so.6", "/etc/passwd", "/etc/nsswitch.conf",
+        "/proc/self/stat", "/proc/meminfo", "/sys/fs/cgroup/cpu.max", "/var/log/syslog", "/var/lib/postgresql/15/main/base/16384/2619",
+        "/home/alice/data/measurements.csv", "/tmp/.X11-unix/X0", "/usr/share/zoneinfo/Europe/Berlin", "/etc/missing.conf",
+    ];
+
+    private static readonly (string Comm, int Prio)[] s_userTasks =
+    [
+        ("bash", 120), ("sshd", 120), ("nginx", 120), ("postgres", 120), ("python3", 120),
+        ("java", 120), ("node", 120), ("rsyslogd", 120), ("cron", 120), ("dockerd", 120),
+    ];
+
+    private readonly KernelHooks _hooks;
+    private readonly Random _random;
+    private readonly long _quota;
+    private readonly List<SimTask> _tasks = [];
+    private readonly Queue<BlockRequest> _inflightIo = new();
+    private readonly List<(ulong Pfn, int Order)> _pages = [];
+    private readonly long[] _fires = new long[Enum.GetValues<HookId>().Length];
+    private SimTask _current;
+    private int _nextPid;
+    private ulong _nextSector;
+    private ulong _clockNs;
+
+    public SimulatedCpu(KernelHooks hooks, int id, WorkloadOptions options)
+    {
+        _hooks = hooks;
+        Id = id;
+        _random = new Random(unchecked((options.Seed * 7919) + id));
+        _quota = options.Events is { } events ? (events / options.Cpus) + (id < events % options.Cpus ? 1 : 0) : long.MaxValue;
+        // Kernel threads first, with the low pids a real boot gives them.
+        var swapper = new SimTask(0, $"swapper/{id}", 120, Kernel: true);
+        _tasks.Add(swapper);
+        _tasks.Add(new SimTask(15 + (6 * id), $"migration/{id}", 0, Kernel: true));
+        _tasks.Add(new SimTask(16 + (6 * id), $"ksoftirqd/{id}", 120, Kernel: true));
+        _tasks.Add(new SimTask(18 + (6 * id), $"kworker/{id}:1", 120, Kernel: true));
+        _tasks.Add(new SimTask(19 + (6 * id), $"kworker/{id}:1H", 100, Kernel: true));
+        if (id == 0)
+        {
+            _tasks.Add(new SimTask(1, "systemd", 120, Kernel: false));
+            _tasks.Add(new SimTask(11, "rcu_sched", 120, Kernel: true));
+        }
+
+        for (var i = 0; i < s_userTasks.Length; i++)
+        {
+            var (comm, prio) = s_userTasks[i];
+            _tasks.Add(new SimTask(1000 + (id * 1000) + (i * 37), comm, prio, Kernel: false));
+        }
+
+        _nextPid = 1500 + (id * 1000);
+        _nextSector = (ulong)(2048 + (id * 10_000_000));
+        _current = swapper;
+    }
+
+    public int Id { get; }
+
+    public long Fired { get; private set; }
+
+    public IEnumerable<(string Hook, long Count)> FiresByHook =>
+        Enum.GetValues<HookId>().Select(id => (HookName(id), _fires[(int)id]));
+
+    public void Run(long deadline, CancellationToken cancellationToken)
+    {
+        CurrentTask.Set(Id, _current.Pid, _current.Comm);
+        try
+        {
+            var steps = 0;
+            while (Fired < _quota && !cancellationToken.IsCancellationRequested)
+            {
+                if ((++steps & 255) == 0 && Stopwatch.GetTimestamp() > deadline)
+                {
+                    break;
+                }
+
+                Step();
+            }
+        }
+        finally
+        {
+            CurrentTask.Clear();
+        }
+    }
+
+    private void Step()
+    {
+        _clockNs += (ulong)_random.Next(500, 20_000);
+        var roll = _random.Next(100);
+        switch (roll)
+        {
+            case < 22: Syscall(); break;
+            case < 40: Switch(); break;
+            case < 50: Wakeup(); break;
+            case < 62: Interrupt(); break;
+            case < 74: Memory(); break;
+            case < 84: Transmit(); break;
+            case < 89: ForkOrExit(); break;
+            default: Idle(); break;
+        }
+    }
+
+    // Each firing takes one unit of this CPU's budget; an operation stops mid-way when the budget is spent,
+    // so the firing count is exact.
+    private bool Take(HookId hook)
+    {
+        if (Fired >= _quota)
+        {
+            return false;
+        }
+
+        Fired++;
+        _fires[(int)hook]++;
+        return true;
+    }
+
+    private SimTask UserTask()
+    {
+        var candidates = _tasks.Count(t => !t.Kernel && !t.Exited);
+        var pick = _random.Next(candidates);
+        foreach (var task in _tasks)
+        {
+            if (!task.Kernel && !task.Exited && pick-- == 0)
+            {
+                return task;
+            }
+        }
+
+        throw new UnreachableException();
+    }
+
+    private void SwitchTo(SimTask next, long prevState)
+    {
+        if (next == _current || !Take(HookId.SchedSwitch))
+        {
+            return;
+        }
+
+        var prev = _current;
+        _hooks.SchedSwitch.Fire(prev.Comm, prev.Pid, prev.Prio, prevState, next.Comm, next.Pid, next.Prio);
+        prev.Sleeping = prevState is TaskInterruptible or TaskUninterruptible;
+        next.Sleeping = false;
+        _current = next;
+        CurrentTask.Set(Id, next.Pid, next.Comm);
+    }
+
+    private void Switch()
+    {
+        var next = _random.Next(4) == 0 ? _tasks[1 + _random.Next(3)] : UserTask();
+        var state = _current.Pid == 0 ? TaskRunning : _random.Next(3) switch { 0 => TaskRunning, 1 => TaskInterruptible, _ => TaskUninterruptible };
+        SwitchTo(next, state);
+    }
+
+    private void Wakeup()
+    {
+        var sleeper = _tasks.Find(t => t.Sleeping && !t.Exited) ?? UserTask();
+        if (!Take(HookId.SchedWakeup))
+        {
+            return;
+        }
+
+        sleeper.Sleeping = false;
+        _hooks.SchedWakeup.Fire(sleeper.Comm, sleeper.Pid, sleeper.Prio, _random.Next(2) == 0 ? Id : _random.Next(Math.Max(1, Id + 2)));
+    }
+
+    private void Syscall()
+    {
+        if (_current.Kernel)
+        {
+            SwitchTo(UserTask(), TaskInterruptible);
+            return;
+        }
+
+        switch (_random.Next(10))
+        {
+            case < 3:
+                var path = s_paths[_random.Next(s_paths.Length)];
+                var missing = path == "/etc/missing.conf";
+                var fd = missing ? -Enoent : 3 + _random.Next(60);
+                if (Take(HookId.SysOpenat))
+                {
+                    _hooks.SysOpenat.Fire(-100, path, _random.Next(2) == 0 ? 0x80000 : 0x241, missing ? 0 : 0x1a4, fd);
+                }
+
+                break;
+            case < 7:
+                var count = (ulong)(1 << _random.Next(9, 17));
+                var readRet = _random.Next(20) == 0 ? -Eagain : (long)count - _random.Next((int)count / 4);
+                if (Take(HookId.VfsRead))
+                {
+                    _hooks.VfsRead.Fire(3 + _random.Next(60), count, _random.Next(1 << 20), readRet);
+                }
+
+                if (_random.Next(3) == 0)
+                {
+                    Issue(count, "R");
+                }
+
+                break;
+            default:
+                var size = (ulong)_random.Next(1, 65_536);
+                if (Take(HookId.VfsWrite))
+                {
+                    _hooks.VfsWrite.Fire(1 + _random.Next(62), size, _random.Next(1 << 20), (long)size);
+                }
+
+                if (_random.Next(4) == 0)
+                {
+                    Issue(size, _random.Next(2) == 0 ? "W" : "WS");
+                }
+
+                break;
+        }
+    }
+
+    private void Issue(ulong bytes, string rwbs)
+    {
+        var sectors = (uint)Math.Max(8, (bytes + 511) / 512);
+        var request = new BlockRequest(0x10300 + (uint)(Id & 1), _nextSector, sectors, rwbs, _clockNs);
+        _nextSector += sectors + (ulong)_random.Next(0, 4096);
+        if (!Take(HookId.BlockRqIssue))
+        {
+            return;
+        }
+
+        _hooks.BlockRqIssue.Fire(request.Dev, request.Sector, request.Sectors, rwbs, _current.Pid, _current.Comm);
+        _inflightIo.Enqueue(request);
+    }
+
+    private void Interrupt()
+    {
+        var (irq, name) = _inflightIo.Count > 0 && _random.Next(3) > 0 ? (133, "nvme0q1")
+            : _random.Next(2) == 0 ? (140, "eth0-TxRx-0") : (0, "timer");
+        if (!Take(HookId.IrqHandlerEntry))
+        {
+            return;
+        }
+
+        _hooks.IrqHandlerEntry.Fire(irq, name);
+        if (irq == 133)
+        {
+            while (_inflightIo.Count > 0 && Take(HookId.BlockRqComplete))
+            {
+                var done = _inflightIo.Dequeue();
+                var latency = Math.Max(_clockNs - done.IssuedNs, 0) + (ulong)_random.Next(60_000, 2_000_000);
+                _hooks.BlockRqComplete.Fire(done.Dev, done.Sector, done.Sectors, done.Rwbs, _random.Next(500) == 0 ? -5 : 0, latency);
+                if (_random.Next(2) == 0)
+                {
+                    break;
+                }
+            }
+        }
+        else if (irq == 140 && Take(HookId.NetifReceiveSkb))
+        {
+            _hooks.NetifReceiveSkb.Fire("eth0", (uint)_random.Next(60, 1515), SkbAddress());
+        }
+
+        if (Take(HookId.IrqHandlerExit))
+        {
+            _hooks.IrqHandlerExit.Fire(irq, 1);
+        }
+
+        if (irq == 0 && _random.Next(2) == 0)
+        {
+            SwitchTo(_random.Next(3) == 0 ? _tasks[2] : UserTask(), TaskRunning);
+        }
+    }
+
+    private void Memory()
+    {
+        if (_pages.Count > 0 && _random.Next(2) == 0)
+        {
+            var at = _random.Next(_pages.Count);
+            var (pfn, order) = _pages[at];
+            _pages.RemoveAt(at);
+            if (Take(HookId.MmPageFree))
+            {
+                _hooks.MmPageFree.Fire(pfn, order);
+            }
+
+            return;
+        }
+
+        var newOrder = _random.Next(8) == 0 ? _random.Next(1, 4) : 0;
+        var newPfn = (ulong)_random.Next(0x100000, 0x800000) & ~((1UL << newOrder) - 1);
+        if (Take(HookId.MmPageAlloc))
+        {
+            _hooks.MmPageAlloc.Fire(newPfn, newOrder, _current.Kernel ? GfpKernel : GfpUser, _random.Next(3));
+            _pages.Add((newPfn, newOrder));
+        }
+    }
+
+    private void Transmit()
+    {
+        if (Take(HookId.NetDevXmit))
+        {
+            _hooks.NetDevXmit.Fire(_random.Next(10) == 0 ? "lo" : "eth0", (uint)_random.Next(54, 1515), 0, SkbAddress());
+        }
+    }
+
+    private void ForkOrExit()
+    {
+        var child = _tasks.Find(t => t.Child && !t.Exited);
+        if (child is not null && _random.Next(2) == 0)
+        {
+            if (Take(HookId.SchedProcessExit))
+            {
+                _hooks.SchedProcessExit.Fire(child.Comm, child.Pid, child.Prio);
+                child.Exited = true;
+                _tasks.Remove(child);
+                if (child == _current)
+                {
+                    SwitchTo(_tasks[0], TaskDead);
+                }
+            }
+
+            return;
+        }
+
+        var parent = _current.Kernel ? UserTask() : _current;
+        var born = new SimTask(_nextPid++, parent.Comm, parent.Prio, Kernel: false) { Child = true };
+        if (Take(HookId.SchedProcessFork))
+        {
+            _hooks.SchedProcessFork.Fire(parent.Comm, parent.Pid, born.Comm, born.Pid);
+            _tasks.Add(born);
+        }
+    }
+
+    private void Idle() => SwitchTo(_tasks[0], _current.Pid == 0 ? TaskRunning : TaskInterruptible);
+
+    private ulong SkbAddress() => 0xffff888100000000UL + ((ulong)_random.Next(0, 1 << 24) << 8);
+
+    private string HookName(HookId id) => id switch
+    {
+        HookId.SchedSwitch => _hooks.SchedSwitch.Name,
+        HookId.SchedWakeup => _hooks.SchedWakeup.Name,
+        HookId.SchedProcessFork => _hooks.SchedProcessFork.Name,
+        HookId.SchedProcessExit => _hooks.SchedProcessExit.Name,
+        HookId.SysOpenat => _hooks.SysOpenat.Name,
+        HookId.VfsRead => _hooks.VfsRead.Name,
+        HookId.VfsWrite => _hooks.VfsWrite.Name,
+        HookId.BlockRqIssue => _hooks.BlockRqIssue.Name,
+        HookId.BlockRqComplete => _hooks.BlockRqComplete.Name,
+        HookId.IrqHandlerEntry => _hooks.IrqHandlerEntry.Name,
+        HookId.IrqHandlerExit => _hooks.IrqHandlerExit.Name,
+        HookId.MmPageAlloc => _hooks.MmPageAlloc.Name,
+        HookId.MmPageFree => _hooks.MmPageFree.Name,
+        HookId.NetDevXmit => _hooks.NetDevXmit.Name,
+        HookId.NetifReceiveSkb => _hooks.NetifReceiveSkb.Name,
+        _ => throw new UnreachableException(),
+    };
+
+    private sealed record SimTask(int Pid, string Comm, int Prio, bool Kernel)
+    {
+        public bool Sleeping { get; set; }
+
+        public bool Exited { get; set; }
+
+        public bool Child { get; init; }
+    }
+
+    private readonly record struct BlockRequest(uint Dev, ulong Sector, uint Sectors, string Rwbs, ulong IssuedNs);
+}
