@@ -6,4 +6,5 @@ var root = new RootCommand("mtrace: raw hooks in the core, trace events from sig
 root.Options.Add(CliApp.Verbose);
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(HooksCommand.Create());
+root.Subcommands.Add(ModpostCommand.Create());
 return CliApp.Run(root, args);

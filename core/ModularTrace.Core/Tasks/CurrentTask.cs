@@ -40,6 +40,7 @@ public static class CurrentTask
         t_pid = pid;
         t_comm = comm;
         t_set = true;
+        TaskNames.Remember(pid, comm);
     }
 
     /// <summary>Returns the calling thread to the defaults.</summary>

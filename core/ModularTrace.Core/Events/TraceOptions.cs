@@ -1,0 +1,24 @@
+namespace ModularTrace.Events;
+
+/// <summary>The clock records are stamped with (the kernel's <c>trace_clock</c>).</summary>
+public enum TraceClock
+{
+    /// <summary>Monotonic time (<c>Stopwatch</c>), comparable across threads and with other tools. The default.</summary>
+    Mono,
+
+    /// <summary>A global atomic counter: orders events exactly across threads, measures no time.</summary>
+    Counter,
+}
+
+/// <summary>How a session's ring buffers behave.</summary>
+public sealed record TraceOptions
+{
+    /// <summary>Bytes per ring buffer (one per writing thread / simulated CPU). Default 2 MiB.</summary>
+    public int BufferSize { get; init; } = 2 << 20;
+
+    /// <summary>Overwrite the oldest records when full (flight recorder) instead of dropping the newest.</summary>
+    public bool Overwrite { get; init; }
+
+    /// <summary>The clock.</summary>
+    public TraceClock Clock { get; init; } = TraceClock.Mono;
+}

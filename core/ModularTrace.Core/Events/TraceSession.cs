@@ -1,0 +1,171 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using ModularTrace.Buffers;
+using ModularTrace.Tasks;
+
+namespace ModularTrace.Events;
+
+/// <summary>
+/// The host's tracing instance: the defined events (by system and name), the ring buffers they write into
+/// (one per writing thread, labelled with its CPU), the clock, and the <c>tracing_on</c> switch.
+/// </summary>
+/// <remarks>Thread-safe. Events are never forgotten: a removed event's id keeps decoding records already written.</remarks>
+public sealed class TraceSession
+{
+    [ThreadStatic]
+    private static RingBuffer? t_buffer;
+
+    [ThreadStatic]
+    private static TraceSession? t_bufferSession;
+
+    private readonly Lock _gate = new();
+    private ImmutableArray<RingBuffer> _buffers = [];
+    private ImmutableDictionary<string, TraceEvent> _events = ImmutableDictionary.Create<string, TraceEvent>(StringComparer.Ordinal);
+    private ImmutableDictionary<ushort, TraceEvent> _byId = ImmutableDictionary<ushort, TraceEvent>.Empty;
+    private ushort _nextId = 1;
+    private long _counter;
+    private volatile bool _tracingOn = true;
+
+    /// <summary>Creates a session.</summary>
+    public TraceSession(TraceOptions? options = null)
+    {
+        Options = options ?? new TraceOptions();
+    }
+
+    /// <summary>Buffer size, mode and clock.</summary>
+    public TraceOptions Options { get; }
+
+    /// <summary>The <c>tracing_on</c> switch: when off, no event records (a <c>traceoff</c> trigger turns it off).</summary>
+    public bool TracingOn
+    {
+        get => _tracingOn;
+        set => _tracingOn = value;
+    }
+
+    /// <summary>The defined (not removed) events, sorted by full name.</summary>
+    public IReadOnlyList<TraceEvent> Events => [.. _events.Values.OrderBy(e => e.FullName, StringComparer.Ordinal)];
+
+    /// <summary>The ring buffers made so far.</summary>
+    public ImmutableArray<RingBuffer> Buffers => _buffers;
+
+    /// <summary>Clock ticks per second of <see cref="Options"/>' clock (0 for the counter clock).</summary>
+    public long ClockFrequency => Options.Clock == TraceClock.Mono ? Stopwatch.Frequency : 0;
+
+    /// <summary>Defines an event.</summary>
+    /// <exception cref="InvalidOperationException">An event of that system and name exists (EEXIST), or ids are exhausted.</exception>
+    public TraceEvent Define(string system, string name, EventClass eventClass, object? owner = null)
+    {
+        ArgumentNullException.ThrowIfNull(eventClass);
+        if (!Hooks.HookSignature.IsIdentifier(system) || !Hooks.HookSignature.IsIdentifier(name))
+        {
+            throw new ArgumentException($"Event '{system}:{name}': system and name must be identifiers.", nameof(name));
+        }
+
+        lock (_gate)
+        {
+            var fullName = system + ":" + name;
+            if (_events.ContainsKey(fullName))
+            {
+                throw new InvalidOperationException($"Event '{fullName}' is defined already (EEXIST).");
+            }
+
+            if (_nextId == ushort.MaxValue)
+            {
+                throw new InvalidOperationException("No event ids left in this session.");
+            }
+
+            var ev = new TraceEvent(this, _nextId++, system, name, eventClass, owner);
+            _events = _events.Add(fullName, ev);
+            _byId = _byId.Add(ev.Id, ev);
+            return ev;
+        }
+    }
+
+    /// <summary>Removes an event: it stops recording; its id keeps decoding records already written.</summary>
+    public bool Remove(TraceEvent ev)
+    {
+        ArgumentNullException.ThrowIfNull(ev);
+        lock (_gate)
+        {
+            if (!_events.TryGetValue(ev.FullName, out var current) || current != ev)
+            {
+                return false;
+            }
+
+            ev.IsEnabled = false;
+            ev.IsRemoved = true;
+            _events = _events.Remove(ev.FullName);
+            return true;
+        }
+    }
+
+    /// <summary>Removes every event of an owner; returns them.</summary>
+    public IReadOnlyList<TraceEvent> RemoveOwnedBy(object owner)
+    {
+        var owned = _events.Values.Where(e => ReferenceEquals(e.Owner, owner)).ToArray();
+        foreach (var ev in owned)
+        {
+            Remove(ev);
+        }
+
+        return owned;
+    }
+
+    /// <summary>Looks an event up by <c>system:name</c>.</summary>
+    public TraceEvent? Find(string fullName) => _events.GetValueOrDefault(fullName);
+
+    /// <summary>The event (live or removed) that wrote records with this id.</summary>
+    public TraceEvent? FindById(ushort id) => _byId.GetValueOrDefault(id);
+
+    /// <summary>
+    /// The events a selector names: <c>system:event</c>, <c>system:*</c>, <c>*:event</c>, <c>*:*</c> or <c>all</c>
+    /// (a bare <c>event</c> means <c>*:event</c>).
+    /// </summary>
+    public IReadOnlyList<TraceEvent> Select(string selector)
+    {
+        ArgumentNullException.ThrowIfNull(selector);
+        if (selector is "all" or "*")
+        {
+            selector = "*:*";
+        }
+
+        var colon = selector.IndexOf(':', StringComparison.Ordinal);
+        var system = colon < 0 ? "*" : selector[..colon];
+        var name = colon < 0 ? selector : selector[(colon + 1)..];
+        return [.. Events.Where(e => (system == "*" || e.System == system) && (name == "*" || e.Name == name))];
+    }
+
+    /// <summary>Enables or disables every event a selector names; returns how many it named.</summary>
+    public int SetEnabled(string selector, bool enabled)
+    {
+        var selected = Select(selector);
+        foreach (var ev in selected)
+        {
+            ev.IsEnabled = enabled;
+        }
+
+        return selected.Count;
+    }
+
+    /// <summary>The current time on the session's clock.</summary>
+    public long Now() => Options.Clock == TraceClock.Mono ? Stopwatch.GetTimestamp() : Interlocked.Increment(ref _counter);
+
+    /// <summary>The calling thread's ring buffer, made on first use.</summary>
+    internal RingBuffer CurrentBuffer()
+    {
+        var buffer = t_buffer;
+        return buffer is not null && ReferenceEquals(t_bufferSession, this) ? buffer : NewBuffer();
+    }
+
+    private RingBuffer NewBuffer()
+    {
+        lock (_gate)
+        {
+            var buffer = new RingBuffer(_buffers.Length, CurrentTask.Cpu, Options.BufferSize, Options.Overwrite);
+            _buffers = _buffers.Add(buffer);
+            t_buffer = buffer;
+            t_bufferSession = this;
+            return buffer;
+        }
+    }
+}

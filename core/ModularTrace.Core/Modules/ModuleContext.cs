@@ -1,0 +1,57 @@
+using System.Collections.Frozen;
+using ModularTrace.Events;
+using ModularTrace.Hooks;
+
+namespace ModularTrace.Modules;
+
+/// <summary>What a module's <see cref="ITraceModule.Init"/> works with: the hooks it declared and the trace session.</summary>
+/// <remarks>Everything attached or defined through the context is owned by the module and undone on unload.</remarks>
+public sealed class ModuleContext
+{
+    private readonly HookRegistry _hooks;
+    private readonly FrozenSet<string> _declaredHooks;
+
+    internal ModuleContext(string name, HookRegistry hooks, TraceSession session, IEnumerable<string> declaredHooks, object owner)
+    {
+        Name = name;
+        _hooks = hooks;
+        Session = session;
+        _declaredHooks = declaredHooks.ToFrozenSet(StringComparer.Ordinal);
+        Owner = owner;
+    }
+
+    /// <summary>The module name.</summary>
+    public string Name { get; }
+
+    /// <summary>The session events write into.</summary>
+    public TraceSession Session { get; }
+
+    /// <summary>The owner token probes and events are registered with.</summary>
+    public object Owner { get; }
+
+    /// <summary>A hook the module declared (in its <c>__versions</c>), typed as the module expects it.</summary>
+    /// <exception cref="InvalidOperationException">The module did not declare the hook: modpost never checked its CRC.</exception>
+    /// <exception cref="InvalidCastException">The host's hook has other argument types.</exception>
+    public THook Hook<THook>(string name)
+        where THook : Hook
+    {
+        if (!_declaredHooks.Contains(name))
+        {
+            throw new InvalidOperationException(
+                $"{Name}: hook '{name}' is not in the module's __versions; add it to the module's <ModuleHook> items so modpost records its CRC.");
+        }
+
+        return _hooks.Get<THook>(name);
+    }
+
+    /// <summary>Attaches a probe owned by this module.</summary>
+    public void Attach<TProbe>(ProbeSite<TProbe> hook, TProbe probe, int priority = Hooks.Hook.DefaultPriority)
+        where TProbe : Delegate
+    {
+        ArgumentNullException.ThrowIfNull(hook);
+        hook.Attach(probe, priority, Owner);
+    }
+
+    /// <summary>Defines an event owned by this module; it starts disabled.</summary>
+    public TraceEvent DefineEvent(string system, string name, EventClass eventClass) => Session.Define(system, name, eventClass, Owner);
+}

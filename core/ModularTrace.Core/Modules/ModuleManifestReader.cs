@@ -1,0 +1,170 @@
+using System.Collections.Immutable;
+using System.Reflection.Metadata;
+using System.Reflection.PortableExecutable;
+
+namespace ModularTrace.Modules;
+
+/// <summary>
+/// Reads a <see cref="ModuleManifest"/> from an assembly's bytes with System.Reflection.Metadata: attributes are
+/// decoded from their blobs, so no static constructor, module initializer or attribute constructor runs.
+/// </summary>
+public static class ModuleManifestReader
+{
+    private const string AttributeNamespace = "ModularTrace.Modules";
+
+    /// <summary>Reads the manifest; returns null with a one-line reason when the bytes are not a trace module.</summary>
+    public static ModuleManifest? TryRead(ReadOnlyMemory<byte> image, out string? error)
+    {
+        try
+        {
+            return Read(image, out error);
+        }
+        catch (Exception ex) when (ex is BadImageFormatException or InvalidOperationException or ArgumentException or IndexOutOfRangeException)
+        {
+            error = $"not a readable .NET assembly: {ex.Message}";
+            return null;
+        }
+    }
+
+    private static ModuleManifest? Read(ReadOnlyMemory<byte> image, out string? error)
+    {
+        using var pe = new PEReader(ImmutableArray.Create(image.Span));
+        if (!pe.HasMetadata)
+        {
+            error = "not a .NET assembly (no metadata)";
+            return null;
+        }
+
+        var md = pe.GetMetadataReader();
+        if (!md.IsAssembly)
+        {
+            error = "not a .NET assembly (no assembly manifest)";
+            return null;
+        }
+
+        var assembly = md.GetAssemblyDefinition();
+        string? name = null, entry = null, vermagic = null;
+        string version = "0.0.0", license = "", author = "", description = "";
+        var inTree = false;
+        var hooks = ImmutableSortedDictionary.CreateBuilder<string, uint>(StringComparer.Ordinal);
+        var exports = ImmutableArray.CreateBuilder<string>();
+        var imports = ImmutableArray.CreateBuilder<string>();
+        var provider = new TypeNameProvider();
+        foreach (var handle in assembly.GetCustomAttributes())
+        {
+            var attribute = md.GetCustomAttribute(handle);
+            var type = AttributeTypeName(md, attribute);
+            if (type is null || !type.StartsWith(AttributeNamespace + ".", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var value = attribute.DecodeValue(provider);
+            switch (type[(AttributeNamespace.Length + 1)..])
+            {
+                case "TraceModuleAttribute":
+                    name = value.FixedArguments[0].Value as string;
+                    foreach (var named in value.NamedArguments)
+                    {
+                        switch (named.Name)
+                        {
+                            case "Version": version = named.Value as string ?? version; break;
+                            case "License": license = named.Value as string ?? ""; break;
+                            case "Author": author = named.Value as string ?? ""; break;
+                            case "Description": description = named.Value as string ?? ""; break;
+                            case "Entry": entry = TypeFullName(named.Value as string); break;
+                        }
+                    }
+
+                    break;
+                case "ModuleVermagicAttribute":
+                    vermagic = value.FixedArguments[0].Value as string;
+                    break;
+                case "ModuleHookVersionAttribute":
+                    if (value.FixedArguments[0].Value is string hook && value.FixedArguments[1].Value is uint crc && !hooks.TryAdd(hook, crc))
+                    {
+                        error = $"hook '{hook}' appears twice in the module's __versions";
+                        return null;
+                    }
+
+                    break;
+                case "ModuleInTreeAttribute":
+                    inTree = true;
+                    break;
+                case "ModuleExportAttribute":
+                    exports.Add(value.FixedArguments[0].Value as string ?? "");
+                    break;
+                case "ModuleImportAttribute":
+                    imports.Add(value.FixedArguments[0].Value as string ?? "");
+                    break;
+            }
+        }
+
+        if (string.IsNullOrEmpty(name))
+        {
+            error = "not a trace module (no [assembly: TraceModule(...)] attribute)";
+            return null;
+        }
+
+        var references = md.AssemblyReferences.Select(r => md.GetString(md.GetAssemblyReference(r).Name)).ToImmutableArray();
+        error = null;
+        return new ModuleManifest(
+            name, version, license, author, description, vermagic ?? "", hooks.ToImmutable(), entry, inTree,
+            exports.ToImmutable(), imports.ToImmutable(), md.GetString(assembly.Name), assembly.Version, references);
+    }
+
+    private static string? AttributeTypeName(MetadataReader md, CustomAttribute attribute)
+    {
+        EntityHandle parent;
+        switch (attribute.Constructor.Kind)
+        {
+            case HandleKind.MemberReference:
+                parent = md.GetMemberReference((MemberReferenceHandle)attribute.Constructor).Parent;
+                break;
+            case HandleKind.MethodDefinition:
+                parent = md.GetMethodDefinition((MethodDefinitionHandle)attribute.Constructor).GetDeclaringType();
+                break;
+            default:
+                return null;
+        }
+
+        return parent.Kind switch
+        {
+            HandleKind.TypeReference => Name(md.GetTypeReference((TypeReferenceHandle)parent).Namespace, md.GetTypeReference((TypeReferenceHandle)parent).Name),
+            HandleKind.TypeDefinition => Name(md.GetTypeDefinition((TypeDefinitionHandle)parent).Namespace, md.GetTypeDefinition((TypeDefinitionHandle)parent).Name),
+            _ => null,
+        };
+
+        string Name(StringHandle ns, StringHandle n) => md.GetString(ns) + "." + md.GetString(n);
+    }
+
+    // Serialized type names are assembly-qualified ("Ns.Type, Assembly, Version=..."); keep "Ns.Type".
+    private static string? TypeFullName(string? serialized) => serialized?.Split(',')[0].Trim();
+
+    private sealed class TypeNameProvider : ICustomAttributeTypeProvider<string>
+    {
+        public string GetPrimitiveType(PrimitiveTypeCode typeCode) => typeCode.ToString();
+
+        public string GetSystemType() => "System.Type";
+
+        public string GetSZArrayType(string elementType) => elementType + "[]";
+
+        public string GetTypeFromDefinition(MetadataReader reader, TypeDefinitionHandle handle, byte rawTypeKind)
+        {
+            var definition = reader.GetTypeDefinition(handle);
+            return reader.GetString(definition.Namespace) + "." + reader.GetString(definition.Name);
+        }
+
+        public string GetTypeFromReference(MetadataReader reader, TypeReferenceHandle handle, byte rawTypeKind)
+        {
+            var reference = reader.GetTypeReference(handle);
+            return reader.GetString(reference.Namespace) + "." + reader.GetString(reference.Name);
+        }
+
+        public string GetTypeFromSerializedName(string name) => name;
+
+        public PrimitiveTypeCode GetUnderlyingEnumType(string type) => PrimitiveTypeCode.Int32;
+
+        public bool IsSystemType(string type) => type == "System.Type";
+    }
+}

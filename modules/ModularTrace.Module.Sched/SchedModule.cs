@@ -1,0 +1,127 @@
+using ModularTrace.Events;
+using ModularTrace.Hooks;
+using ModularTrace.Modules;
+
+[assembly: TraceModule("sched", Version = "1.0.0", License = "GPL-2.0", Author = "ModularTrace developers",
+    Description = "Scheduler events: sched_switch, sched_wakeup, sched_process_fork, sched_process_exit",
+    Entry = typeof(ModularTrace.Module.Sched.SchedModule))]
+
+namespace ModularTrace.Module.Sched;
+
+/// <summary>The scheduler's trace events, built on the bare sched_* hooks.</summary>
+public sealed class SchedModule : ITraceModule
+{
+    /// <inheritdoc />
+    public void Init(ModuleContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        DefineSwitch(context);
+        DefineWakeup(context);
+        DefineFork(context);
+        DefineExit(context);
+    }
+
+    private static void DefineSwitch(ModuleContext context)
+    {
+        var b = new EventLayoutBuilder();
+        var prevComm = b.Chars("prev_comm", 16);
+        var prevPid = b.S32("prev_pid");
+        var prevPrio = b.S32("prev_prio");
+        var prevState = b.S64("prev_state");
+        var nextComm = b.Chars("next_comm", 16);
+        var nextPid = b.S32("next_pid");
+        var nextPrio = b.S32("next_prio");
+        var ev = context.DefineEvent("sched", "sched_switch", new EventClass("sched_switch", b.Build(),
+            "prev_comm={prev_comm} prev_pid={prev_pid} prev_prio={prev_prio} prev_state=0x{prev_state:x} ==> next_comm={next_comm} next_pid={next_pid} next_prio={next_prio}"));
+        context.Attach(context.Hook<Hook<string, int, int, long, string, int, int>>("sched_switch"), (pc, pp, ppr, ps, nc, np, npr) =>
+        {
+            var w = ev.Reserve();
+            if (!w.IsReserved)
+            {
+                return;
+            }
+
+            w.Set(prevComm, pc);
+            w.Set(prevPid, pp);
+            w.Set(prevPrio, ppr);
+            w.Set(prevState, ps);
+            w.Set(nextComm, nc);
+            w.Set(nextPid, np);
+            w.Set(nextPrio, npr);
+            w.Commit();
+        });
+    }
+
+    private static void DefineWakeup(ModuleContext context)
+    {
+        var b = new EventLayoutBuilder();
+        var comm = b.Chars("comm", 16);
+        var pid = b.S32("pid");
+        var prio = b.S32("prio");
+        var targetCpu = b.S32("target_cpu");
+        var ev = context.DefineEvent("sched", "sched_wakeup", new EventClass("sched_wakeup_template", b.Build(),
+            "comm={comm} pid={pid} prio={prio} target_cpu={target_cpu}"));
+        context.Attach(context.Hook<Hook<string, int, int, int>>("sched_wakeup"), (c, p, pr, t) =>
+        {
+            var w = ev.Reserve();
+            if (!w.IsReserved)
+            {
+                return;
+            }
+
+            w.Set(comm, c);
+            w.Set(pid, p);
+            w.Set(prio, pr);
+            w.Set(targetCpu, t);
+            w.Commit();
+        });
+    }
+
+    private static void DefineFork(ModuleContext context)
+    {
+        var b = new EventLayoutBuilder();
+        var parentComm = b.Chars("parent_comm", 16);
+        var parentPid = b.S32("parent_pid");
+        var childComm = b.Chars("child_comm", 16);
+        var childPid = b.S32("child_pid");
+        var ev = context.DefineEvent("sched", "sched_process_fork", new EventClass("sched_process_fork", b.Build(),
+            "comm={parent_comm} pid={parent_pid} child_comm={child_comm} child_pid={child_pid}"));
+        context.Attach(context.Hook<Hook<string, int, string, int>>("sched_process_fork"), (pc, pp, cc, cp) =>
+        {
+            var w = ev.Reserve();
+            if (!w.IsReserved)
+            {
+                return;
+            }
+
+            w.Set(parentComm, pc);
+            w.Set(parentPid, pp);
+            w.Set(childComm, cc);
+            w.Set(childPid, cp);
+            w.Commit();
+        });
+    }
+
+    private static void DefineExit(ModuleContext context)
+    {
+        var b = new EventLayoutBuilder();
+        var comm = b.Chars("comm", 16);
+        var pid = b.S32("pid");
+        var prio = b.S32("prio");
+        var ev = context.DefineEvent("sched", "sched_process_exit", new EventClass("sched_process_template", b.Build(),
+            "comm={comm} pid={pid} prio={prio}"));
+        context.Attach(context.Hook<Hook<string, int, int>>("sched_process_exit"), (c, p, pr) =>
+        {
+            var w = ev.Reserve();
+            if (!w.IsReserved)
+            {
+                return;
+            }
+
+            w.Set(comm, c);
+            w.Set(pid, p);
+            w.Set(prio, pr);
+            w.Commit();
+        });
+    }
+}
