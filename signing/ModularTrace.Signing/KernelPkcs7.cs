@@ -67,8 +67,21 @@ internal static class KernelPkcs7
             var signedData = wrapper.ReadSequence();
             wrapper.ThrowIfNotEmpty();
 
-            _ = signedData.ReadInteger();
-            _ = signedData.ReadSetOf();
+            // Versions and the digestAlgorithms set are checked exactly (RFC 5652 §5.1, §5.3): SignedCms ignores
+            // them, and a field nobody checks is a byte an attacker may change without the signature noticing.
+            var signedDataVersion = signedData.ReadInteger();
+            var digestAlgorithms = signedData.ReadSetOf();
+            var listedDigests = new List<string>();
+            while (digestAlgorithms.HasData)
+            {
+                if (!TryReadAlgorithm(digestAlgorithms, out var listed, out reason))
+                {
+                    return false;
+                }
+
+                listedDigests.Add(listed);
+            }
+
             var encapsulated = signedData.ReadSequence();
             var encapsulatedType = encapsulated.ReadObjectIdentifier();
             if (encapsulated.HasData)
@@ -120,7 +133,7 @@ internal static class KernelPkcs7
             }
 
             var info = signers[0];
-            _ = info.ReadInteger();
+            var signerVersion = info.ReadInteger();
             var sidTag = info.PeekTag();
             if (sidTag.HasSameClassAndValue(Asn1Tag.Sequence))
             {
@@ -139,16 +152,35 @@ internal static class KernelPkcs7
                 return false;
             }
 
-            var digestAlgorithm = info.ReadSequence();
-            digestOid = digestAlgorithm.ReadObjectIdentifier();
+            var expectedVersion = ski is null ? 1 : 3;
+            if (signerVersion != expectedVersion || signedDataVersion != expectedVersion)
+            {
+                reason = $"PKCS#7 versions {signedDataVersion}/{signerVersion} do not fit the signer identifier (expected {expectedVersion})";
+                return false;
+            }
+
+            if (!TryReadAlgorithm(info, out digestOid, out reason))
+            {
+                return false;
+            }
+
+            if (listedDigests.Count != 1 || listedDigests[0] != digestOid)
+            {
+                reason = "PKCS#7 digestAlgorithms set does not list exactly the signer's digest";
+                return false;
+            }
+
             if (info.PeekTag().HasSameClassAndValue(s_context0))
             {
                 reason = "PKCS#7 signer has signed attributes; a module signature covers the content directly";
                 return false;
             }
 
-            var signatureAlgorithm = info.ReadSequence();
-            signatureOid = signatureAlgorithm.ReadObjectIdentifier();
+            if (!TryReadAlgorithm(info, out signatureOid, out reason))
+            {
+                return false;
+            }
+
             if (info.ReadOctetString().Length == 0)
             {
                 reason = "PKCS#7 signature value is empty";
@@ -189,6 +221,25 @@ internal static class KernelPkcs7
 
         signer = new Pkcs7Signer(issuer, serial, ski, digest, signature.Key);
         failure = SignatureStatus.Valid;
+        reason = "";
+        return true;
+    }
+
+    /// <summary>Reads an AlgorithmIdentifier whose parameters are absent or NULL, the only forms these algorithms use.</summary>
+    private static bool TryReadAlgorithm(AsnReader reader, out string oid, out string reason)
+    {
+        var algorithm = reader.ReadSequence();
+        oid = algorithm.ReadObjectIdentifier();
+        if (algorithm.HasData)
+        {
+            algorithm.ReadNull();
+            if (algorithm.HasData)
+            {
+                reason = $"PKCS#7 algorithm {oid} has unexpected parameters";
+                return false;
+            }
+        }
+
         reason = "";
         return true;
     }
