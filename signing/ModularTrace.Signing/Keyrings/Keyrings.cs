@@ -173,10 +173,15 @@ public sealed class Keyrings
 
     /// <summary>Loads keyrings from <paramref name="directory"/>; missing parts are empty.</summary>
     /// <exception cref="InvalidDataException">A certificate or blacklist line is malformed, or a secondary certificate is not vouched for; the message names the file.</exception>
-    public static Keyrings Load(string directory)
+    public static Keyrings Load(string directory) => Load(directory, []);
+
+    /// <summary>Loads keyrings from <paramref name="directory"/>, with <paramref name="additionalBuiltin"/> trusted as builtin too.</summary>
+    /// <exception cref="InvalidDataException">A certificate or blacklist line is malformed, or a secondary certificate is not vouched for; the message names the file.</exception>
+    public static Keyrings Load(string directory, IEnumerable<X509Certificate2> additionalBuiltin)
     {
         ArgumentNullException.ThrowIfNull(directory);
-        var keyrings = new Keyrings(ReadRing(directory, "builtin").Select(entry => entry.Certificate));
+        ArgumentNullException.ThrowIfNull(additionalBuiltin);
+        var keyrings = new Keyrings(ReadRing(directory, "builtin").Select(entry => entry.Certificate).Concat(additionalBuiltin));
 
         // Secondary certificates on disk get the same vouching rule as at run time, in any order: a directory
         // anyone could drop a file into must not become a way around it.
