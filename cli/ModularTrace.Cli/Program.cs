@@ -7,4 +7,8 @@ root.Options.Add(CliApp.Verbose);
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(HooksCommand.Create());
 root.Subcommands.Add(ModpostCommand.Create());
+root.Subcommands.Add(SignCommand.Create());
+root.Subcommands.Add(VerifyCommand.Create());
+root.Subcommands.Add(ModinfoCommand.Create());
+root.Subcommands.Add(KeysCommand.Create());
 return CliApp.Run(root, args);

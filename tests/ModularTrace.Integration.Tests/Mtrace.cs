@@ -13,6 +13,8 @@ internal static class Mtrace
     {
         var start = new ProcessStartInfo("dotnet")
         {
+            // stdin is closed at once, so mtrace never waits for a terminal answer (keys enroll refuses instead).
+            RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -25,6 +27,7 @@ internal static class Mtrace
         }
 
         using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet");
+        process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (!process.WaitForExit(TimeSpan.FromMinutes(5)))

@@ -1,0 +1,75 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+
+namespace ModularTrace.Signing;
+
+/// <summary>Reads X.509 certificates in DER or PEM, as sign-file's <c>read_x509()</c> does (DER first, then PEM).</summary>
+public static class CertificateFile
+{
+    /// <summary>Reads the certificate in <paramref name="path"/>; a PEM file may hold other blocks (a private key) before it.</summary>
+    /// <exception cref="InvalidDataException">The file holds no certificate; the message names the file.</exception>
+    public static X509Certificate2 Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var bytes = File.ReadAllBytes(path);
+        try
+        {
+            return Parse(bytes);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidDataException($"{path}: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Parses a DER certificate, or the first <c>CERTIFICATE</c> block of PEM text.</summary>
+    /// <exception cref="InvalidDataException">The bytes hold no certificate.</exception>
+    public static X509Certificate2 Parse(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Length > 0 && bytes[0] == 0x30)
+        {
+            try
+            {
+                return X509CertificateLoader.LoadCertificate(bytes);
+            }
+            catch (CryptographicException ex)
+            {
+                throw new InvalidDataException("not a valid DER X.509 certificate: " + KernelPkcs7.OneLine(ex.Message), ex);
+            }
+        }
+
+        var text = Encoding.ASCII.GetString(bytes);
+        foreach (var (label, der) in Pem.Blocks(text))
+        {
+            if (label == "CERTIFICATE")
+            {
+                try
+                {
+                    return X509CertificateLoader.LoadCertificate(der);
+                }
+                catch (CryptographicException ex)
+                {
+                    throw new InvalidDataException("the PEM CERTIFICATE block is not a valid certificate: " + KernelPkcs7.OneLine(ex.Message), ex);
+                }
+            }
+        }
+
+        throw new InvalidDataException("no X.509 certificate (DER, or PEM with a CERTIFICATE block)");
+    }
+
+    /// <summary>SHA-256 of the certificate's DER, lower-case hex: the form the blacklist uses.</summary>
+    public static string Sha256Hex(X509Certificate2 certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        return Convert.ToHexStringLower(SHA256.HashData(certificate.RawData));
+    }
+
+    /// <summary>The certificate's subject common name, or the whole subject when it has none.</summary>
+    public static string CommonName(X509Certificate2 certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        var name = certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
+        return string.IsNullOrEmpty(name) ? certificate.Subject : name;
+    }
+}
