@@ -1,0 +1,331 @@
+using System.Collections.Immutable;
+using System.Reflection;
+using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
+using ModularTrace.Events;
+using ModularTrace.Hooks;
+using ModularTrace.Signing;
+
+namespace ModularTrace.Modules;
+
+public sealed partial class ModuleLoader
+{
+    /// <summary>One load, step by step; every refusal returns before the next step, and no module code runs before step 8.</summary>
+    private sealed class LoadAttempt(ModuleLoader loader, byte[] file, string origin, LoadOptions options)
+    {
+        private readonly List<string> _messages = [];
+        private Taint _taint;
+        private string _name = Path.GetFileNameWithoutExtension(origin);
+
+        public ModuleLoadResult Run()
+        {
+            // 1. Signature, over the bytes already in memory.
+            var signature = SignatureVerifier.Verify(file, loader.Keyrings);
+            if (signature.Status == SignatureStatus.Malformed)
+            {
+                return Refuse($"{_name}: module signature is malformed: {signature.Reason} (EBADMSG)", "re-sign the module with 'mtrace sign'");
+            }
+
+            // 2. The manifest, from metadata only.
+            var payload = signature.Payload;
+            var manifest = ModuleManifestReader.TryRead(payload, out var manifestError);
+            if (manifest is null)
+            {
+                return Refuse($"{_name}: {manifestError} (ENOEXEC)", null);
+            }
+
+            _name = manifest.Name;
+            var payloadHash = Convert.ToHexStringLower(SHA256.HashData(payload.Span));
+            if (loader.Keyrings.IsModuleBlacklisted(payloadHash))
+            {
+                return Refuse($"{_name}: Key was rejected: module hash {payloadHash[..16]}... is blacklisted (EKEYREJECTED)", null);
+            }
+
+            // 3. Forcing drops the signature's trust (as the kernel since 2016), and lockdown forbids it.
+            var status = signature.Status;
+            if (options.IsForced)
+            {
+                if (loader.Policy == Policy.Lockdown)
+                {
+                    return Refuse($"Lockdown: {_name}: forced module loading is restricted (EPERM)", "lockdown cannot be lifted at run time");
+                }
+
+                if (status == SignatureStatus.Valid)
+                {
+                    status = SignatureStatus.Unsigned;
+                    _messages.Add($"{_name}: forced load: the module's signature is no longer trusted");
+                }
+            }
+
+            // 4. Policy.
+            var decision = LoadPolicy.Decide(status, loader.Policy);
+            if (!decision.Loads)
+            {
+                return Refuse(SignatureRefusal(status, signature.Reason), SignatureHint(status));
+            }
+
+            if (decision.Taint != Taint.None)
+            {
+                _taint |= decision.Taint;
+                if (!loader._warnedUnsigned)
+                {
+                    loader._warnedUnsigned = true;
+                    _messages.Add($"{_name}: module verification failed: signature and/or required key missing - tainting host");
+                }
+            }
+
+            // 5. Identity.
+            if (loader._modules.Any(m => m.Name == _name || m.Manifest.AssemblyName == manifest.AssemblyName))
+            {
+                return Refuse($"{_name}: module is already loaded (EEXIST)", $"unload it first with rmmod {_name}");
+            }
+
+            // 6. Version lock: vermagic, then every hook's CRC.
+            if (manifest.Vermagic != loader.HostVermagic)
+            {
+                if (!options.ForceVermagic)
+                {
+                    return Refuse($"{_name}: version magic '{manifest.Vermagic}' should be '{loader.HostVermagic}'", "rebuild the module against this host, or force with --force-vermagic (taints F)");
+                }
+
+                _taint |= Taint.ForcedModule;
+                _messages.Add($"{_name}: version magic '{manifest.Vermagic}' should be '{loader.HostVermagic}': forced, tainting host F");
+            }
+
+            foreach (var (hookName, crc) in manifest.Hooks)
+            {
+                if (!loader._hooks.TryGet(hookName, out var hook))
+                {
+                    return Refuse($"{_name}: unknown symbol {hookName}", "the host has no such hook; 'mtrace hooks' lists them");
+                }
+
+                if (hook.Signature.Crc != crc)
+                {
+                    if (!options.ForceModversion)
+                    {
+                        return Refuse(
+                            $"{_name}: disagrees about version of symbol {hookName}",
+                            $"built against {HookSignature.FormatCrc(crc)}, host has {hook.Signature.CrcText} {hook.Signature.Prototype}; rebuild, or force with --force-modversion (taints F)");
+                    }
+
+                    _taint |= Taint.ForcedModule;
+                    _messages.Add($"{_name}: disagrees about version of symbol {hookName}: forced, tainting host F");
+                }
+            }
+
+            // 7. Imports and dependencies: exported by a loaded module, shared with the host, or signed files beside it.
+            var uses = new List<LoadedModule>();
+            foreach (var import in manifest.Imports)
+            {
+                var exporter = loader._modules.FirstOrDefault(m => m.Exports.Keys.Any(t => t.FullName == TypeName(import)));
+                if (exporter is null)
+                {
+                    return Refuse($"{_name}: unknown symbol {TypeName(import)} (no loaded module exports it)", "load the module that exports it first");
+                }
+
+                uses.Add(exporter);
+            }
+
+            var dependencies = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            foreach (var reference in manifest.References)
+            {
+                if (s_hostAssemblies.Contains(reference))
+                {
+                    continue;
+                }
+
+                var exporter = loader._modules.FirstOrDefault(m => m.Manifest.AssemblyName == reference);
+                if (exporter is not null)
+                {
+                    if (!uses.Contains(exporter))
+                    {
+                        uses.Add(exporter);
+                    }
+
+                    continue;
+                }
+
+                if (LoadDependency(reference) is { } refusal)
+                {
+                    return refusal;
+                }
+
+                dependencies[reference] = _dependency!;
+            }
+
+            // 8. Taints this module brings; then, only now, does module code come into the process.
+            if (!manifest.InTree)
+            {
+                _taint |= Taint.OutOfTree;
+                if ((loader.Taints.Flags & Taint.OutOfTree) == 0)
+                {
+                    _messages.Add($"{_name}: loading out-of-tree module taints host.");
+                }
+            }
+
+            if (manifest.License.Equals("Proprietary", StringComparison.OrdinalIgnoreCase))
+            {
+                _taint |= Taint.Proprietary;
+                _messages.Add($"{_name}: module license '{manifest.License}' taints host.");
+            }
+
+            return Instantiate(manifest, signature, payload, dependencies, uses);
+        }
+
+        private byte[]? _dependency;
+
+        private ModuleLoadResult? LoadDependency(string reference)
+        {
+            var directory = Path.GetDirectoryName(Path.GetFullPath(origin)) ?? ".";
+            var path = Path.Combine(directory, reference + ".dll");
+            byte[] bytes;
+            try
+            {
+                bytes = File.ReadAllBytes(path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return Refuse($"{_name}: dependency {reference} is neither a host assembly nor a loaded module, and {reference}.dll beside it cannot be read: {ex.Message}", null);
+            }
+
+            var check = SignatureVerifier.Verify(bytes, loader.Keyrings);
+            var decision = LoadPolicy.Decide(check.Status, loader.Policy);
+            if (!decision.Loads || check.Status == SignatureStatus.Unsigned && loader.Policy != Policy.Permissive)
+            {
+                return Refuse($"{_name}: dependency {reference}.dll is not trusted: {check.Status.ToDisplayName()} ({check.Reason})", "sign every assembly a module brings with it");
+            }
+
+            _taint |= decision.Taint;
+            _dependency = check.Payload.ToArray();
+            return null;
+        }
+
+        private ModuleLoadResult Instantiate(ModuleManifest manifest, SignatureVerification signature, ReadOnlyMemory<byte> payload,
+            Dictionary<string, byte[]> dependencies, List<LoadedModule> uses)
+        {
+            var owner = new ModuleOwner(_name);
+            var module = new LoadedModule(manifest, origin, payload.Length, signature, _taint, owner) { Uses = [.. uses.Select(u => u.Name)] };
+            var context = new ModuleLoadContext(_name, dependencies, loader.ExporterAssembly);
+            module.Context = context;
+            ServiceProvider? services = null;
+            try
+            {
+                Assembly assembly;
+                using (var image = new MemoryStream(payload.ToArray(), writable: false))
+                {
+                    assembly = context.LoadFromStream(image);
+                }
+
+                if (assembly.GetName().Name != manifest.AssemblyName)
+                {
+                    return Fail(module, $"{_name}: assembly identity changed between manifest and load (EBADMSG)", null);
+                }
+
+                if (manifest.EntryType is null)
+                {
+                    return Fail(module, $"{_name}: the module names no entry type ([TraceModule(..., Entry = typeof(...))])", null);
+                }
+
+                var entryType = assembly.GetType(manifest.EntryType, throwOnError: false);
+                if (entryType is null || !typeof(ITraceModule).IsAssignableFrom(entryType) || entryType.IsAbstract)
+                {
+                    return Fail(module, $"{_name}: entry type {manifest.EntryType} is missing or does not implement ITraceModule", null);
+                }
+
+                var hostServices = new ServiceCollection()
+                    .AddSingleton(loader._hooks)
+                    .AddSingleton(loader._session)
+                    .AddSingleton(loader.Taints);
+                foreach (var exporter in uses)
+                {
+                    foreach (var (type, instance) in exporter.Exports)
+                    {
+                        hostServices.AddSingleton(type, instance);
+                    }
+                }
+
+                using var hostProvider = hostServices.BuildServiceProvider();
+                var entry = Create(entryType, hostProvider);
+                module.Entry = entry;
+                var moduleServices = new ServiceCollection();
+                foreach (var descriptor in hostServices)
+                {
+                    ((ICollection<ServiceDescriptor>)moduleServices).Add(descriptor);
+                }
+
+                entry.ConfigureServices(moduleServices);
+                services = moduleServices.BuildServiceProvider();
+                module.Services = services;
+                var exports = ImmutableDictionary.CreateBuilder<Type, object>();
+                foreach (var export in manifest.Exports)
+                {
+                    var type = assembly.GetType(TypeName(export), throwOnError: false);
+                    var instance = type is null ? null : services.GetService(type);
+                    if (type is null || instance is null)
+                    {
+                        return Fail(module, $"{_name}: declares export {TypeName(export)} but does not register it in ConfigureServices", null);
+                    }
+
+                    exports[type] = instance;
+                }
+
+                entry.Init(new ModuleContext(_name, loader._hooks, loader._session, manifest.Hooks.Keys, owner));
+                module.Exports = exports.ToImmutable();
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                var inner = ex is TargetInvocationException { InnerException: { } e } ? e : ex;
+                return Fail(module, $"{_name}: module init failed: {inner.GetType().Name}: {inner.Message}", "nothing of the module was left attached; the host keeps running");
+            }
+
+            var added = loader.Taints.Add(_taint);
+            if (added != Taint.None)
+            {
+                _messages.Add($"{_name}: host tainted {TaintSet.Letters(added)} (now {loader.Taints})");
+            }
+
+            loader._modules = loader._modules.Add(module);
+            _messages.Add($"{_name}: loaded {manifest.Version} ({module.Size} bytes, signer: {signature.Signer ?? "none"}, taints: {(_taint == Taint.None ? "none" : TaintSet.Letters(_taint))})");
+            return ModuleLoadResult.Success(module, _messages);
+        }
+
+        // Constructor injection without ActivatorUtilities, whose caches could keep a collectible type alive.
+        private static ITraceModule Create(Type type, ServiceProvider services)
+        {
+            var constructor = type.GetConstructors().OrderByDescending(c => c.GetParameters().Length).FirstOrDefault()
+                ?? throw new InvalidOperationException($"entry type {type.FullName} has no public constructor");
+            var arguments = constructor.GetParameters()
+                .Select(p => services.GetService(p.ParameterType) ?? throw new InvalidOperationException($"entry type {type.FullName} needs a {p.ParameterType.Name}, which neither the host nor an imported module provides"))
+                .ToArray();
+            return (ITraceModule)constructor.Invoke(arguments);
+        }
+
+        private ModuleLoadResult Fail(LoadedModule module, string error, string? hint)
+        {
+            loader.TearDown(module);
+            return Refuse(error, hint);
+        }
+
+        private ModuleLoadResult Refuse(string error, string? hint) => ModuleLoadResult.Refused(error, hint, _messages);
+
+        private string SignatureRefusal(SignatureStatus status, string reason) => (status, loader.Policy) switch
+        {
+            (SignatureStatus.Unsigned, Policy.Lockdown) => $"Lockdown: {_name}: unsigned module loading is restricted (EPERM)",
+            (SignatureStatus.Unsigned, _) => $"Loading of unsigned module {_name} is rejected",
+            (SignatureStatus.UnknownKey, _) => $"{_name}: Loading of module with unavailable key is rejected ({reason})",
+            (SignatureStatus.UnsupportedCrypto, _) => $"{_name}: Loading of module with unsupported crypto is rejected ({reason})",
+            (SignatureStatus.BadSignature, _) => $"{_name}: Key was rejected: {reason} (EKEYREJECTED)",
+            (SignatureStatus.Blacklisted, _) => $"{_name}: Key was rejected: {reason} (EKEYREJECTED)",
+            _ => $"{_name}: module signature refused: {reason} ({status.ToErrno()})",
+        };
+
+        private static string? SignatureHint(SignatureStatus status) => status switch
+        {
+            SignatureStatus.Unsigned => "sign it with 'mtrace sign sha256 <key.pem> <cert> <module>', or load under --policy permissive (taints E)",
+            SignatureStatus.UnknownKey => "enrol the signer with 'mtrace keys enroll <cert>', or load under --policy permissive (taints E)",
+            _ => null,
+        };
+
+        private static string TypeName(string serialized) => serialized.Split(',')[0].Trim();
+    }
+}

@@ -1,0 +1,251 @@
+using System.Collections.Frozen;
+using System.Collections.Immutable;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.DependencyInjection;
+using ModularTrace.Events;
+using ModularTrace.Hooks;
+using ModularTrace.Signing;
+
+namespace ModularTrace.Modules;
+
+/// <summary>
+/// Loads and unloads modules: read the file once → verify its signature against the keyrings → decide by policy →
+/// check vermagic and per-hook CRCs → load those same bytes into a collectible context → create the entry through
+/// DI and run <see cref="ITraceModule.Init"/>. No module code runs before every check has passed.
+/// </summary>
+/// <remarks>Loads and unloads are serialised (the kernel's module_mutex); hooks keep firing meanwhile.</remarks>
+public sealed partial class ModuleLoader
+{
+    private static readonly FrozenSet<string> s_hostAssemblies = HostAssemblyNames();
+
+    private readonly Lock _gate = new();
+    private readonly HookRegistry _hooks;
+    private readonly TraceSession _session;
+    private readonly List<string> _log = [];
+    private ImmutableArray<LoadedModule> _modules = [];
+    private bool _warnedUnsigned;
+
+    /// <summary>Creates a loader for a host.</summary>
+    public ModuleLoader(HookRegistry hooks, TraceSession session, Keyrings keyrings, Policy policy, TaintSet? taints = null)
+    {
+        ArgumentNullException.ThrowIfNull(hooks);
+        ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(keyrings);
+        _hooks = hooks;
+        _session = session;
+        Keyrings = keyrings;
+        Policy = policy;
+        Taints = taints ?? new TaintSet();
+        if (policy == Policy.Lockdown)
+        {
+            keyrings.Lock();
+        }
+
+        _hooks.ProbeFaulted += (_, fault) => OnProbeFault(fault);
+    }
+
+    /// <summary>The keyrings signatures are checked against.</summary>
+    public Keyrings Keyrings { get; }
+
+    /// <summary>The signature policy; see <see cref="Tighten"/>.</summary>
+    public Policy Policy { get; private set; }
+
+    /// <summary>The host's sticky taints.</summary>
+    public TaintSet Taints { get; }
+
+    /// <summary>The vermagic modules must carry; the host's own unless a profile sets another.</summary>
+    public string HostVermagic { get; init; } = VerMagic.Host;
+
+    /// <summary>Loaded modules in load order.</summary>
+    public ImmutableArray<LoadedModule> Modules => _modules;
+
+    /// <summary>The loader's log (dmesg): taint warnings, refusals, probe faults.</summary>
+    public IReadOnlyList<string> Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return [.. _log];
+            }
+        }
+    }
+
+    /// <summary>Raised for each log line.</summary>
+    public event EventHandler<string>? Logged;
+
+    /// <summary>
+    /// Tightens the policy: permissive → enforce → lockdown. Loosening is refused, as <c>module.sig_enforce</c> can be
+    /// switched on at run time but never off.
+    /// </summary>
+    /// <returns>Null when applied, else why not.</returns>
+    public string? Tighten(Policy policy)
+    {
+        lock (_gate)
+        {
+            if (Rank(policy) < Rank(Policy))
+            {
+                return $"policy {Policy.ToString().ToLowerInvariant()} cannot be relaxed to {policy.ToString().ToLowerInvariant()}";
+            }
+
+            Policy = policy;
+            if (policy == Policy.Lockdown)
+            {
+                Keyrings.Lock();
+            }
+
+            return null;
+        }
+
+        static int Rank(Policy p) => p switch { Policy.Permissive => 0, Policy.Enforce => 1, _ => 2 };
+    }
+
+    /// <summary>Loads a module file: its bytes are read once and only those bytes are verified and run.</summary>
+    public ModuleLoadResult Load(string path, LoadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        byte[] bytes;
+        try
+        {
+            // Verify the same bytes we load; opening the file twice would let them change in between.
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return ModuleLoadResult.Refused($"{path}: {ex.Message}", null, []);
+        }
+
+        return Load(bytes, path, options);
+    }
+
+    /// <summary>Loads a module from bytes already read; <paramref name="origin"/> is its path (dependencies are looked for beside it).</summary>
+    public ModuleLoadResult Load(byte[] file, string origin, LoadOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        ArgumentNullException.ThrowIfNull(origin);
+        options ??= new LoadOptions();
+        lock (_gate)
+        {
+            var attempt = new LoadAttempt(this, file, origin, options);
+            var result = attempt.Run();
+            foreach (var message in result.Messages)
+            {
+                Write(message);
+            }
+
+            if (result.Error is { } error)
+            {
+                Write(error);
+            }
+
+            return result;
+        }
+    }
+
+    /// <summary>Unloads a module: detach its probes, remove its events, wait for in-flight probes, dispose its services, release its context.</summary>
+    /// <returns>Null when unloaded, else why not (not loaded, or in use by importers).</returns>
+    public string? Unload(string name) => Unload(name, out _);
+
+    /// <summary>Unloads a module and hands back a weak reference to its load context, to prove it is collected.</summary>
+    public string? Unload(string name, out WeakReference? context)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        lock (_gate)
+        {
+            context = null;
+            var module = _modules.FirstOrDefault(m => m.Name == name);
+            if (module is null)
+            {
+                return $"{name}: module not loaded (ENOENT)";
+            }
+
+            var users = _modules.Where(m => m.Uses.Contains(name)).Select(m => m.Name).ToArray();
+            if (users.Length > 0)
+            {
+                return $"{name}: module is in use by: {string.Join(", ", users)}";
+            }
+
+            context = TearDown(module);
+            _modules = _modules.Remove(module);
+            Write($"{name}: unloaded");
+            return null;
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private WeakReference? TearDown(LoadedModule module)
+    {
+        _hooks.DetachOwnedBy(module.Owner);
+        _session.RemoveOwnedBy(module.Owner);
+        // Kernel: tracepoint_synchronize_unregister() before the module's memory goes away.
+        _hooks.Synchronize();
+        try
+        {
+            (module.Entry as IDisposable)?.Dispose();
+            module.Services?.Dispose();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Taints.Add(Taint.Warning);
+            Write($"{module.Name}: disposing the module threw {ex.GetType().Name}: {ex.Message}");
+        }
+
+        module.Entry = null;
+        module.Services = null;
+        module.Exports = ImmutableDictionary<Type, object>.Empty;
+        var alc = module.Context;
+        module.Context = null;
+        if (alc is null)
+        {
+            return null;
+        }
+
+        alc.Unload();
+        return new WeakReference(alc);
+    }
+
+    private void OnProbeFault(ProbeFault fault)
+    {
+        var owner = fault.Owner is ModuleOwner m ? m.Name : "host";
+        Taints.Add(Taint.ProbeFault);
+        Write($"{owner}: probe on hook {fault.Hook.Name} threw {fault.Exception.GetType().Name}: {fault.Exception.Message}; probe detached, host tainted Q");
+    }
+
+    private void Write(string line)
+    {
+        lock (_log)
+        {
+            _log.Add(line);
+        }
+
+        Logged?.Invoke(this, line);
+    }
+
+    private Assembly? ExporterAssembly(string assemblyName) =>
+        _modules.FirstOrDefault(m => m.Manifest.AssemblyName == assemblyName)?.Entry?.GetType().Assembly;
+
+    private static FrozenSet<string> HostAssemblyNames()
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        if (AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") is string tpa)
+        {
+            foreach (var path in tpa.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+            {
+                names.Add(Path.GetFileNameWithoutExtension(path));
+            }
+        }
+
+        foreach (var assembly in AppDomain.CurrentDomain.GetAssemblies())
+        {
+            if (assembly.GetName().Name is { } name)
+            {
+                names.Add(name);
+            }
+        }
+
+        names.Add(typeof(ModuleLoader).Assembly.GetName().Name!);
+        names.Add(typeof(IServiceCollection).Assembly.GetName().Name!);
+        return names.ToFrozenSet(StringComparer.Ordinal);
+    }
+}
