@@ -14,7 +14,7 @@ public sealed class KeyGeneratorTests
         var certificate = key.Certificate;
 
         Assert.Equal(4096, Assert.IsAssignableFrom<RSA>(key.PrivateKey).KeySize);
-        Assert.Equal("O=ModularTrace, CN=ModularTrace development signing key", certificate.Subject);
+        Assert.Equal("CN=ModularTrace development signing key, O=ModularTrace", certificate.Subject);
         Assert.Equal(certificate.Subject, certificate.Issuer);
         Assert.Equal("1.2.840.113549.1.1.13", certificate.SignatureAlgorithm.Value);
         var basic = certificate.Extensions.OfType<X509BasicConstraintsExtension>().Single();

@@ -25,9 +25,10 @@ public static class KeyGenerator
             throw new ArgumentException($"RSA key size {options.RsaKeySize} is out of range (2048-16384)", nameof(options));
         }
 
+        // The builder encodes in reverse order of the calls: this yields DER "O=..., CN=...", as x509.genkey does.
         var name = new X500DistinguishedNameBuilder();
-        name.AddOrganizationName(options.Organization);
         name.AddCommonName(options.Subject);
+        name.AddOrganizationName(options.Organization);
         AsymmetricAlgorithm key = options.Algorithm switch
         {
             SigningKeyAlgorithm.Rsa => RSA.Create(options.RsaKeySize),
