@@ -7,6 +7,7 @@ root.Options.Add(CliApp.Verbose);
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(HooksCommand.Create());
 root.Subcommands.Add(ModpostCommand.Create());
+root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(SignCommand.Create());
 root.Subcommands.Add(VerifyCommand.Create());
 root.Subcommands.Add(ModinfoCommand.Create());

@@ -1,12 +1,17 @@
 using System.CommandLine;
 using System.Globalization;
-using ModularTrace.Hooks;
+using ModularTrace.Cli.Tracing;
+using ModularTrace.Events;
+using ModularTrace.Modules;
 using ModularTrace.SampleHost;
-using Spectre.Console;
+using ModularTrace.Signing;
 
 namespace ModularTrace.Cli.Commands;
 
-/// <summary><c>mtrace demo</c>: the README's main job on built-in defaults.</summary>
+/// <summary>
+/// <c>mtrace demo</c>: the README's main job on built-in defaults: make the dev key if missing, build and sign the
+/// sample modules, start the sample host, load the default pack under enforce, record, print an excerpt and a summary.
+/// </summary>
 internal static class DemoCommand
 {
     public static Command Create()
@@ -14,32 +19,47 @@ internal static class DemoCommand
         var events = new Option<long>("--events") { Description = "Hook firings to simulate.", DefaultValueFactory = _ => 20_000 };
         var cpus = new Option<int>("--cpus") { Description = "Simulated CPUs.", DefaultValueFactory = _ => 2 };
         var seed = new Option<int>("--seed") { Description = "Workload seed.", DefaultValueFactory = _ => 1 };
-        var command = new Command("demo", "Run the sample host (a simulated kernel) and show what its raw hooks fired.") { events, cpus, seed };
+        var lines = new Option<int>("--lines") { Description = "Trace lines to show.", DefaultValueFactory = _ => 25 };
+        var noBuild = new Option<bool>("--no-build") { Description = "Use the sample modules as built; do not run 'dotnet build modules/Modules.proj'." };
+        var command = new Command("demo", "The main job on built-in defaults: dev key, build and sign the sample modules, load the default pack, record, summarise.")
+        {
+            events, cpus, seed, lines, noBuild,
+        };
         command.SetAction(result =>
         {
             var output = result.InvocationConfiguration.Output;
-            var options = new WorkloadOptions { Events = result.GetValue(events), Cpus = result.GetValue(cpus), Seed = result.GetValue(seed) };
-            if (options.Validate() is { } problem)
+            var workload = new WorkloadOptions { Events = result.GetValue(events), Cpus = result.GetValue(cpus), Seed = result.GetValue(seed) };
+            if (workload.Validate() is { } problem)
             {
                 throw new CliException(problem, "see 'mtrace demo --help'", ExitCodes.Usage);
             }
 
-            var registry = new HookRegistry();
-            var kernel = new SimulatedKernel(new KernelHooks(registry));
-            output.WriteLine($"sample host: {registry.Count} raw hooks, {options.Cpus} simulated CPUs, seed {options.Seed}");
-            var run = kernel.Run(options);
-            var table = new Table().AddColumns("hook", "fired");
-            table.Columns[1].RightAligned();
-            foreach (var (hook, count) in run.FiresByHook)
+            var root = RepoPaths.RequireRoot("nothing: the demo builds the sample modules from the checkout");
+            var key = DevKey.EnsureExists(RepoPaths.KeysDirectory(root));
+            output.WriteLine($"[1/5] development key: {Path.GetRelativePath(root, key.KeyPath)} ({(key.Generated ? "generated now" : "present")}), certificate {Path.GetRelativePath(root, key.CertificatePath)}");
+            if (result.GetValue(noBuild))
             {
-                table.AddRow(hook, count.ToString("N0", CultureInfo.InvariantCulture));
+                output.WriteLine("[2/5] sample modules: using the modules as built (--no-build)");
+            }
+            else
+            {
+                output.WriteLine("[2/5] building and signing the sample modules");
+                ModuleBuild.Run(root, output);
             }
 
-            CliConsole.Create(output).Write(table);
-            output.WriteLine(string.Create(
-                CultureInfo.InvariantCulture,
-                $"{run.TotalFires:N0} hook firings in {run.Elapsed.TotalMilliseconds:F0} ms ({string.Join(", ", run.FiresByCpu.Select((n, cpu) => $"cpu{cpu} {n:N0}"))})"));
-            output.WriteLine("No probe was attached: the core has hooks only. Trace events come from modules.");
+            var keyrings = new Keyrings([CertificateFile.Load(key.CertificatePath)]);
+            var settings = new RunSettings(
+                null, Policy.Enforce, keyrings, Packs.ModuleFiles(root, Packs.Default), new LoadOptions(), ["all"], new TraceOptions(), workload);
+            output.WriteLine($"[3/5] sample host: {HostProfiles.CreateHooks(null).Registry.Count} raw hooks, {workload.Cpus} simulated CPUs, policy enforce, vermagic '{VerMagic.Host}'");
+            output.WriteLine("[4/5] loading the default pack (signature, vermagic and hook CRCs checked before any module code runs)");
+            var (host, run, records) = RunCommand.Record(settings, output);
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[5/5] recorded {records.Count:N0} events from {run.TotalFires:N0} hook firings; the first {Math.Min(result.GetValue(lines), records.Count)}:"));
+            output.WriteLine();
+            RunCommand.WriteText(output, host, records, result.GetValue(lines));
+            output.WriteLine();
+            TraceSummary.Write(output, host, run, records);
+            output.WriteLine();
+            output.WriteLine("Next: 'mtrace events' lists the events, 'mtrace run --text' prints a whole trace, 'mtrace run --help' shows filters and output options.");
             return ExitCodes.Ok;
         });
         return command;

@@ -1,0 +1,76 @@
+using System.CommandLine;
+using ModularTrace.Buffers;
+using ModularTrace.Cli.Tracing;
+using ModularTrace.Events;
+using ModularTrace.Modules;
+using ModularTrace.SampleHost;
+
+namespace ModularTrace.Cli.Commands;
+
+/// <summary><c>mtrace run</c>: the sample host with modules loaded, recording a trace.</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var options = new RunOptions();
+        var command = new Command("run", "Start the sample host, load modules (default: the default pack), enable events, record a trace.");
+        options.AddTo(command);
+        command.SetAction(result =>
+        {
+            var output = result.InvocationConfiguration.Output;
+            var errors = result.InvocationConfiguration.Error;
+            var settings = options.Read(result);
+            var text = result.GetValue(options.Text);
+            var report = text ? errors : output;
+            var (host, run, records) = Record(settings, report);
+            if (text)
+            {
+                WriteText(output, host, records);
+            }
+
+            TraceSummary.Write(report, host, run, records);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>Loads, enables, runs the workload and drains the buffers.</summary>
+    public static (TraceHost Host, WorkloadResult Run, List<TraceRecord> Records) Record(RunSettings settings, TextWriter log)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var host = new TraceHost(settings.Profile, settings.Policy, settings.Keyrings, settings.Trace, log);
+        host.Load(settings.Modules, settings.Load);
+        foreach (var selector in settings.Enable)
+        {
+            if (host.Session.SetEnabled(selector, true) == 0)
+            {
+                throw new CliException($"--enable {selector}: no loaded event matches", "'mtrace events' lists the events the loaded modules define");
+            }
+        }
+
+        var run = host.Kernel.Run(settings.Workload);
+        var records = new TraceReader(host.Session).Read(consume: true);
+        return (host, run, records);
+    }
+
+    public static void WriteText(TextWriter output, TraceHost host, IReadOnlyList<TraceRecord> records, int? limit = null)
+    {
+        var written = host.Session.Buffers.Sum(b => b.Stats.Written);
+        output.Write(TextTraceWriter.Header(host.Session, records.Count, written, host.Metadata().Select(pair => $"{pair.Key}: {pair.Value}")));
+        foreach (var record in limit is { } n ? records.Take(n) : records)
+        {
+            output.WriteLine(TextTraceWriter.Format(record, host.Session));
+        }
+    }
+}
+
+/// <summary>Everything <c>mtrace run</c> needs, resolved from its options.</summary>
+internal sealed record RunSettings(
+    string? Profile,
+    Policy Policy,
+    ModularTrace.Signing.Keyrings Keyrings,
+    IReadOnlyList<string> Modules,
+    LoadOptions Load,
+    IReadOnlyList<string> Enable,
+    TraceOptions Trace,
+    WorkloadOptions Workload);

@@ -1,0 +1,112 @@
+using System.CommandLine;
+using ModularTrace.Cli.Tracing;
+using ModularTrace.Events;
+using ModularTrace.Modules;
+using ModularTrace.SampleHost;
+
+namespace ModularTrace.Cli.Commands;
+
+/// <summary>The options of <c>mtrace run</c> (and the subset <c>demo</c> and <c>events</c> share).</summary>
+internal sealed class RunOptions
+{
+    public Option<string?> Profile { get; } = new("--profile") { Description = "Host profile (simulated distribution kernel). Default: the host as built." };
+
+    public Option<string> Policy { get; } = new("--policy")
+    {
+        Description = "Module signature policy: enforce (default), permissive (unsigned loads, taints E) or lockdown.",
+        DefaultValueFactory = _ => "enforce",
+    };
+
+    public Option<string[]> Load { get; } = new("--load") { Description = "Load this module file (repeatable). Default: the pack." };
+
+    public Option<string?> Pack { get; } = new("--pack") { Description = "Load this pack from modules/packs/ when no --load is given. Default: default." };
+
+    public Option<bool> ForceVermagic { get; } = new("--force-vermagic") { Description = "Load despite a vermagic mismatch (taints F; the signature is no longer trusted)." };
+
+    public Option<bool> ForceModversion { get; } = new("--force-modversion") { Description = "Load despite hook CRC mismatches (taints F; the signature is no longer trusted)." };
+
+    public Option<string[]> Enable { get; } = new("--enable") { Description = "Enable SYS:EVENT, SYS:* or all (repeatable). Default: all." };
+
+    public Option<long?> Events { get; } = new("--events") { Description = "Hook firings to simulate (default 20000)." };
+
+    public Option<string?> Duration { get; } = new("--duration") { Description = "Run for this long instead (500ms, 2s, 1m)." };
+
+    public Option<bool> Text { get; } = new("--text") { Description = "Print the trace as text (ftrace's trace format) on stdout; the summary goes to stderr." };
+
+    public Option<int> BufferSize { get; } = new("--buffer-size") { Description = "Bytes per ring buffer (default 2 MiB).", DefaultValueFactory = _ => 2 << 20 };
+
+    public Option<bool> Overwrite { get; } = new("--overwrite") { Description = "Overwrite the oldest records when a buffer is full (default: drop the newest)." };
+
+    public Option<string> Clock { get; } = new("--clock") { Description = "Trace clock: mono (default) or counter.", DefaultValueFactory = _ => "mono" };
+
+    public Option<int> Cpus { get; } = new("--cpus") { Description = "Simulated CPUs.", DefaultValueFactory = _ => 2 };
+
+    public Option<int> Seed { get; } = new("--seed") { Description = "Workload seed.", DefaultValueFactory = _ => 1 };
+
+    public TrustOptions Trust { get; } = new();
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { Profile, Policy, Load, Pack, ForceVermagic, ForceModversion, Enable, Events, Duration, Text, BufferSize, Overwrite, Clock, Cpus, Seed })
+        {
+            command.Options.Add(option);
+        }
+
+        Trust.AddTo(command);
+    }
+
+    public RunSettings Read(ParseResult result)
+    {
+        var policy = result.GetValue(Policy) switch
+        {
+            "enforce" => Modules.Policy.Enforce,
+            "permissive" => Modules.Policy.Permissive,
+            "lockdown" => Modules.Policy.Lockdown,
+            var other => throw new CliException($"unknown policy '{other}'", "use enforce, permissive or lockdown", ExitCodes.Usage),
+        };
+        var clock = result.GetValue(Clock) switch
+        {
+            "mono" => TraceClock.Mono,
+            "counter" => TraceClock.Counter,
+            var other => throw new CliException($"unknown clock '{other}'", "use mono or counter", ExitCodes.Usage),
+        };
+        var duration = result.GetValue(Duration) is { } d ? Durations.Parse(d) : (TimeSpan?)null;
+        if (duration is not null && result.GetValue(Events) is not null)
+        {
+            throw new CliException("--events and --duration exclude each other", null, ExitCodes.Usage);
+        }
+
+        var workload = new WorkloadOptions
+        {
+            Cpus = result.GetValue(Cpus),
+            Seed = result.GetValue(Seed),
+            Events = duration is null ? result.GetValue(Events) ?? 20_000 : null,
+            Duration = duration,
+        };
+        if (workload.Validate() is { } problem)
+        {
+            throw new CliException(problem, null, ExitCodes.Usage);
+        }
+
+        var bufferSize = result.GetValue(BufferSize);
+        if (bufferSize is < 4096 or > 1 << 30)
+        {
+            throw new CliException($"--buffer-size must be between 4096 and {1 << 30} bytes (got {bufferSize})", null, ExitCodes.Usage);
+        }
+
+        var loads = result.GetValue(Load) ?? [];
+        var modules = loads.Length > 0
+            ? loads
+            : Packs.ModuleFiles(RepoPaths.RequireRoot("--load FILE"), result.GetValue(Pack) ?? Packs.Default);
+        var enable = result.GetValue(Enable) is { Length: > 0 } selectors ? selectors : ["all"];
+        return new RunSettings(
+            result.GetValue(Profile),
+            policy,
+            Trust.Resolve(result, requireSomething: false),
+            modules,
+            new LoadOptions { ForceVermagic = result.GetValue(ForceVermagic), ForceModversion = result.GetValue(ForceModversion) },
+            enable,
+            new TraceOptions { BufferSize = bufferSize, Overwrite = result.GetValue(Overwrite), Clock = clock },
+            workload);
+    }
+}

@@ -1,0 +1,38 @@
+using System.Diagnostics;
+
+namespace ModularTrace.Cli.Tracing;
+
+/// <summary>Builds and signs the sample modules by running <c>dotnet build modules/Modules.proj</c>.</summary>
+internal static class ModuleBuild
+{
+    public static void Run(string root, TextWriter log)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = root,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { "build", Path.Combine("modules", "Modules.proj"), "-c", Packs.Configuration, "-nologo", "-v:q", "-clp:ErrorsOnly" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        log.WriteLine($"       dotnet {string.Join(' ', start.ArgumentList)}");
+        using var process = Process.Start(start) ?? throw new CliException("could not start 'dotnet build'");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            var lines = (stdout.Result + stderr.Result).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            foreach (var line in lines.TakeLast(10))
+            {
+                log.WriteLine($"       {line}");
+            }
+
+            throw new CliException("building the sample modules failed (see the lines above)", "run 'dotnet build modules/Modules.proj' to see the full output");
+        }
+    }
+}
