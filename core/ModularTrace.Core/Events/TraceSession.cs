@@ -9,7 +9,11 @@ namespace ModularTrace.Events;
 /// The host's tracing instance: the defined events (by system and name), the ring buffers they write into
 /// (one per writing thread, labelled with its CPU), the clock, and the <c>tracing_on</c> switch.
 /// </summary>
-/// <remarks>Thread-safe. Events are never forgotten: a removed event's id keeps decoding records already written.</remarks>
+/// <remarks>
+/// Thread-safe. A removed event's id keeps decoding records already written until <see cref="RemovedEventsKept"/> later
+/// removals push it out; only then is its id reused, and fresh ids are used up first, so modules can be loaded and
+/// unloaded forever in bounded memory.
+/// </remarks>
 public sealed class TraceSession
 {
     [ThreadStatic]
@@ -22,6 +26,8 @@ public sealed class TraceSession
     private ImmutableArray<RingBuffer> _buffers = [];
     private ImmutableDictionary<string, TraceEvent> _events = ImmutableDictionary.Create<string, TraceEvent>(StringComparer.Ordinal);
     private ImmutableDictionary<ushort, TraceEvent> _byId = ImmutableDictionary<ushort, TraceEvent>.Empty;
+    private readonly Queue<TraceEvent> _removed = new();
+    private readonly Queue<ushort> _freeIds = new();
     private ushort _nextId = 1;
     private long _counter;
     private volatile bool _tracingOn = true;
@@ -31,6 +37,9 @@ public sealed class TraceSession
     {
         Options = options ?? new TraceOptions();
     }
+
+    /// <summary>How many removed events stay decodable (their records may still sit in the buffers).</summary>
+    public const int RemovedEventsKept = 256;
 
     /// <summary>Buffer size, mode and clock.</summary>
     public TraceOptions Options { get; }
@@ -69,14 +78,19 @@ public sealed class TraceSession
                 throw new InvalidOperationException($"Event '{fullName}' is defined already (EEXIST).");
             }
 
-            if (_nextId == ushort.MaxValue)
+            ushort id;
+            if (_nextId < ushort.MaxValue)
             {
-                throw new InvalidOperationException("No event ids left in this session.");
+                id = _nextId++;
+            }
+            else if (!_freeIds.TryDequeue(out id))
+            {
+                throw new InvalidOperationException($"No event ids left in this session ({_events.Count} events defined).");
             }
 
-            var ev = new TraceEvent(this, _nextId++, system, name, eventClass, owner);
+            var ev = new TraceEvent(this, id, system, name, eventClass, owner);
             _events = _events.Add(fullName, ev);
-            _byId = _byId.Add(ev.Id, ev);
+            _byId = _byId.SetItem(ev.Id, ev);
             return ev;
         }
     }
@@ -95,6 +109,14 @@ public sealed class TraceSession
             ev.IsEnabled = false;
             ev.IsRemoved = true;
             _events = _events.Remove(ev.FullName);
+            _removed.Enqueue(ev);
+            if (_removed.Count > RemovedEventsKept)
+            {
+                var forgotten = _removed.Dequeue();
+                _byId = _byId.Remove(forgotten.Id);
+                _freeIds.Enqueue(forgotten.Id);
+            }
+
             return true;
         }
     }

@@ -21,6 +21,7 @@ public sealed partial class ModuleLoader
         {
             // 1. Signature, over the bytes already in memory.
             var signature = SignatureVerifier.Verify(file, loader.Keyrings);
+            loader.AfterVerification?.Invoke(origin);
             if (signature.Status == SignatureStatus.Malformed)
             {
                 return Refuse($"{_name}: module signature is malformed: {signature.Reason} (EBADMSG)", "re-sign the module with 'mtrace sign'");

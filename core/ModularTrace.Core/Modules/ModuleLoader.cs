@@ -22,7 +22,8 @@ public sealed partial class ModuleLoader
     private readonly Lock _gate = new();
     private readonly HookRegistry _hooks;
     private readonly TraceSession _session;
-    private readonly List<string> _log = [];
+    private const int LogLines = 1000;
+    private readonly Queue<string> _log = new();
     private ImmutableArray<LoadedModule> _modules = [];
     private bool _warnedUnsigned;
 
@@ -60,7 +61,7 @@ public sealed partial class ModuleLoader
     /// <summary>Loaded modules in load order.</summary>
     public ImmutableArray<LoadedModule> Modules => _modules;
 
-    /// <summary>The loader's log (dmesg): taint warnings, refusals, probe faults.</summary>
+    /// <summary>The loader's log (dmesg): taint warnings, refusals, probe faults; the last 1000 lines.</summary>
     public IReadOnlyList<string> Log
     {
         get
@@ -71,6 +72,9 @@ public sealed partial class ModuleLoader
             }
         }
     }
+
+    /// <summary>Test seam: runs after the signature check, with the origin path (a test swaps the file's bytes here).</summary>
+    internal Action<string>? AfterVerification { get; set; }
 
     /// <summary>Raised for each log line.</summary>
     public event EventHandler<string>? Logged;
@@ -216,7 +220,11 @@ public sealed partial class ModuleLoader
     {
         lock (_log)
         {
-            _log.Add(line);
+            _log.Enqueue(line);
+            if (_log.Count > LogLines)
+            {
+                _log.Dequeue();
+            }
         }
 
         Logged?.Invoke(this, line);

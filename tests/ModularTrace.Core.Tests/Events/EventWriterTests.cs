@@ -154,3 +154,23 @@ public sealed class EventWriterTests
         Assert.Equal(count, session.Events.Count(e => e.IsEnabled));
     }
 }
+
+public sealed class EventIdTests
+{
+    [Fact]
+    public void DefineRemove_MoreTimesThanThereAreIds_ReusesForgottenIdsOnly()
+    {
+        var session = new TraceSession();
+        var eventClass = new EventClass("c", new EventLayoutBuilder().Build(), "x");
+        var first = session.Define("t", "e0", eventClass);
+        session.Remove(first);
+        for (var i = 1; i < 70_000; i++)
+        {
+            session.Remove(session.Define("t", "e" + i, eventClass));
+        }
+
+        // The newest removals still decode; the first was forgotten long ago and its id went back to the pool.
+        Assert.Equal(TraceSession.RemovedEventsKept, Enumerable.Range(0, ushort.MaxValue).Count(id => session.FindById((ushort)id) is not null));
+        Assert.NotSame(first, session.FindById(first.Id));
+    }
+}
