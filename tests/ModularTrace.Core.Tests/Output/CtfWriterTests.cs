@@ -31,6 +31,7 @@ public sealed class CtfWriterTests : IDisposable
         Assert.Contains($"freq = {session.ClockFrequency};", metadata, StringComparison.Ordinal);
         Assert.Contains("string _text;", metadata, StringComparison.Ordinal);
         Assert.Contains("int64_t _value;", metadata, StringComparison.Ordinal);
+        Assert.Contains("utf8_t _comm[8];", metadata, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -143,6 +144,43 @@ public sealed class CtfWriterTests : IDisposable
     }
 
     [Fact]
+    public void Write_TextFields_EncodeTheirBytesEmptyOnesIncluded()
+    {
+        var (session, ev, layout) = Define(new TraceOptions());
+        string[] texts = ["", "abc", "", "päth-too-long", ""];
+        CurrentTask.Set(2, 31, "texts");
+        try
+        {
+            foreach (var text in texts)
+            {
+                var w = ev.Reserve(TraceEvent.SizeOf(text));
+                w.Set(layout["value"], -7L);
+                w.Set(layout["text"], text);
+                w.Set(layout["comm"], text);
+                w.Commit();
+            }
+        }
+        finally
+        {
+            CurrentTask.Clear();
+        }
+
+        var dir = Path.Combine(_root, "trace");
+        CtfWriter.Write(dir, session, new TraceReader(session).Read(consume: true), s_env);
+
+        var file = File.ReadAllBytes(Path.Combine(dir, "stream_0"));
+        var packet = Assert.Single(CtfPacketReader.Read(file));
+        var events = CtfPacketReader.ReadSampleEvents(file.AsSpan(0, (int)(packet.ContentBits / 8)));
+        Assert.Equal(texts.Length, events.Count);
+        for (var i = 0; i < texts.Length; i++)
+        {
+            Assert.Equal((ev.Id, 31, 2u, -7L), (events[i].Id, events[i].Pid, events[i].Cpu, events[i].Value));
+            Assert.Equal(texts[i], events[i].Text);
+            Assert.Equal(texts[i] == "päth-too-long" ? "päth-t" : texts[i], events[i].Comm); // char[8]: 7 bytes, whole characters
+        }
+    }
+
+    [Fact]
     public void Write_NonEmptyDirectory_IsRefusedNamingIt()
     {
         var (session, ev, _) = Define(new TraceOptions());
@@ -208,6 +246,7 @@ public sealed class CtfWriterTests : IDisposable
         var b = new EventLayoutBuilder();
         b.S64("value");
         b.DynamicString("text");
+        b.Chars("comm", 8);
         var layout = b.Build();
         var ev = session.Define("test", "sample", new EventClass("sample", layout, "value={value} text={text}"));
         ev.IsEnabled = true;

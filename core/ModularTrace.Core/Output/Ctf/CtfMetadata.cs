@@ -27,6 +27,7 @@ internal static class CtfMetadata
             text.Append(CultureInfo.InvariantCulture, $"typealias integer {{ size = {size}; align = {size}; signed = {(signed ? "true" : "false")}; }} := {name};\n");
         }
 
+        text.Append("typealias integer { size = 8; align = 8; signed = false; encoding = UTF8; } := utf8_t;\n");
         text.Append(CultureInfo.InvariantCulture, $"typealias integer {{ size = 64; align = 64; signed = false; map = clock.{clock}.value; }} := uint64_clock_t;\n\n");
         text.Append("trace {\n\tmajor = 1;\n\tminor = 8;\n");
         text.Append(CultureInfo.InvariantCulture, $"\tuuid = \"{uuid:D}\";\n");
@@ -103,9 +104,12 @@ internal static class CtfMetadata
         FieldType.S32 => $"int32_t {FieldPrefix}{field.Name};",
         FieldType.U64 => $"uint64_t {FieldPrefix}{field.Name};",
         FieldType.S64 => $"int64_t {FieldPrefix}{field.Name};",
-        // Both text types become a NUL-terminated CTF string: char[N] keeps up to N-1 bytes and a NUL-padded tail
-        // that a fixed array would print as well; a string round-trips exactly the text the record holds.
-        FieldType.Chars or FieldType.DataLoc => $"string {FieldPrefix}{field.Name};",
+        // char[N] is a text array of its N bytes (the text, then NULs), so readers see the width, as LTTng's
+        // ctf_array_text; __data_loc is a NUL-terminated string. Both print the text up to its first NUL. babeltrace2
+        // 2.0.4 prints an empty text field with the text of an earlier event of its class (its bt_field_string_clear
+        // leaves the old bytes, efficios/babeltrace#116); the bytes written here are right.
+        FieldType.Chars => string.Create(CultureInfo.InvariantCulture, $"utf8_t {FieldPrefix}{field.Name}[{field.Size}];"),
+        FieldType.DataLoc => $"string {FieldPrefix}{field.Name};",
         _ => throw new ArgumentOutOfRangeException(nameof(field), field.Type, "no CTF mapping"),
     };
 

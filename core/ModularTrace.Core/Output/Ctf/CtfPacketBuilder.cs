@@ -130,7 +130,7 @@ internal sealed class CtfPacketBuilder
         return position;
     }
 
-    /// <summary>The byte alignment of a struct of these fields: its most aligned member's (1 when empty or text only).</summary>
+    /// <summary>The byte alignment of a struct of these fields: its most aligned member's (1 when empty).</summary>
     public static int StructAlignment(ImmutableArray<EventField> fields)
     {
         var alignment = 1;
@@ -142,11 +142,29 @@ internal sealed class CtfPacketBuilder
         return alignment;
     }
 
-    private static int FieldAlignment(EventField field) => field.Type.IsText() ? 1 : field.Size;
+    private static int FieldAlignment(EventField field) => field.Type switch
+    {
+        FieldType.Chars or FieldType.DataLoc => 1,
+        _ => field.Size,
+    };
 
     private int EncodeField(byte[] data, EventField field, int position, bool write)
     {
-        if (field.Type.IsText())
+        if (field.Type == FieldType.Chars)
+        {
+            // A text array of the slot's N bytes: the text up to its first NUL, then NULs.
+            if (write)
+            {
+                var text = RecordValues.ReadUtf8(data, field);
+                var slot = _data.AsSpan(position, field.Size);
+                text.CopyTo(slot);
+                slot[text.Length..].Clear();
+            }
+
+            return position + field.Size;
+        }
+
+        if (field.Type == FieldType.DataLoc)
         {
             // A CTF string: the text up to its first NUL, then one NUL.
             var text = RecordValues.ReadUtf8(data, field);
@@ -160,7 +178,7 @@ internal sealed class CtfPacketBuilder
         }
 
         // Integers keep the record's little-endian bytes, at their natural alignment.
-        position = AlignUp(position, FieldAlignment(field));
+        position = AlignUp(position, field.Size);
         if (write)
         {
             data.AsSpan(field.Offset, field.Size).CopyTo(_data.AsSpan(position));
