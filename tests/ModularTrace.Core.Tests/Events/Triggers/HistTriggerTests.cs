@@ -156,6 +156,29 @@ public sealed class HistTriggerTests
         }
     }
 
+    [Fact]
+    public void Fire_KnownKeys_AllocatesNothing()
+    {
+        var hist = (HistTrigger)EventTriggerParser.Parse("hist:keys=comm,pid:vals=bytes if bytes > 0", _alloc, _session).Value!;
+        var records = Enumerable.Range(0, 4)
+            .Select(i => new TestRecord(_alloc.Class.Layout).Set("pid", i).Set("comm", "task" + i).Set("bytes", 10).Build())
+            .ToArray();
+        foreach (var record in records)
+        {
+            hist.Fire(_alloc, record);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 10_000; i++)
+        {
+            hist.Fire(_alloc, records[i % records.Length]);
+        }
+
+        var after = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Equal(before, after);
+        Assert.Equal(10_004, hist.Hits);
+    }
+
     private HistTrigger Attach(string text)
     {
         var result = EventTriggerParser.Parse(text, _alloc, _session);
