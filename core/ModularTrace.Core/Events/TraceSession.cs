@@ -44,6 +44,9 @@ public sealed class TraceSession
     /// <summary>Buffer size, mode and clock.</summary>
     public TraceOptions Options { get; }
 
+    /// <summary>The session's <c>error_log</c>: refused filters, triggers and dynamic events, newest last.</summary>
+    public ErrorLog ErrorLog { get; } = new();
+
     /// <summary>The <c>tracing_on</c> switch: when off, no event records (a <c>traceoff</c> trigger turns it off).</summary>
     public bool TracingOn
     {
