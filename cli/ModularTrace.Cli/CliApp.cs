@@ -35,6 +35,11 @@ internal static class CliApp
         catch (CliException ex)
         {
             errors.WriteLine($"mtrace: {ex.Message}");
+            if (ex.Details is not null)
+            {
+                errors.Write(ex.Details);
+            }
+
             if (ex.Hint is not null)
             {
                 errors.WriteLine($"  hint: {ex.Hint}");

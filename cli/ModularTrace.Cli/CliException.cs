@@ -5,6 +5,9 @@ internal sealed class CliException(string message, string? hint = null, int exit
 {
     public string? Hint { get; } = hint;
 
+    /// <summary>Lines printed after the first (e.g. the command echoed with a caret under the error).</summary>
+    public string? Details { get; init; }
+
     public int ExitCode { get; } = exitCode;
 }
 

@@ -49,7 +49,7 @@ internal static class DemoCommand
 
             var keyrings = new Keyrings([CertificateFile.Load(key.CertificatePath)]);
             var settings = new RunSettings(
-                null, Policy.Enforce, keyrings, Packs.ModuleFiles(root, Packs.Default), new LoadOptions(), ["all"], new TraceOptions(), workload);
+                null, Policy.Enforce, keyrings, Packs.ModuleFiles(root, Packs.Default), new LoadOptions(), ["all"], [], [], null, new TraceOptions(), workload);
             output.WriteLine($"[3/5] sample host: {HostProfiles.CreateHooks(null).Registry.Count} raw hooks, {workload.Cpus} simulated CPUs, policy enforce, vermagic '{VerMagic.Host}'");
             output.WriteLine("[4/5] loading the default pack (signature, vermagic and hook CRCs checked before any module code runs)");
             var (host, run, records) = RunCommand.Record(settings, output);
@@ -59,9 +59,28 @@ internal static class DemoCommand
             output.WriteLine();
             TraceSummary.Write(output, host, run, records);
             output.WriteLine();
+            var ctf = Path.Combine(root, "out", "demo-trace");
+            ClearPreviousTrace(ctf);
+            RunCommand.WriteCtf(output, host, records, ctf);
+            output.WriteLine();
             output.WriteLine("Next: 'mtrace events' lists the events, 'mtrace run --text' prints a whole trace, 'mtrace run --help' shows filters and output options.");
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    // Only ever deletes what a previous demo wrote: a CTF directory (metadata + stream files) and nothing else.
+    private static void ClearPreviousTrace(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            return;
+        }
+
+        var files = Directory.GetFileSystemEntries(directory);
+        if (files.All(f => Path.GetFileName(f) is "metadata" || Path.GetFileName(f).StartsWith("stream_", StringComparison.Ordinal)))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
     }
 }

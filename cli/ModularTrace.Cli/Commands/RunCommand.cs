@@ -2,6 +2,8 @@ using System.CommandLine;
 using ModularTrace.Buffers;
 using ModularTrace.Cli.Tracing;
 using ModularTrace.Events;
+using ModularTrace.Events.Triggers;
+using ModularTrace.Output.Ctf;
 using ModularTrace.Modules;
 using ModularTrace.SampleHost;
 
@@ -29,6 +31,18 @@ internal static class RunCommand
             }
 
             TraceSummary.Write(report, host, run, records);
+            foreach (var ev in host.Session.Events.Where(e => e.Triggers.OfType<HistTrigger>().Any()))
+            {
+                report.WriteLine();
+                report.WriteLine($"events/{ev.System}/{ev.Name}/hist:");
+                report.Write(HistTrigger.RenderHistFile(ev));
+            }
+
+            if (settings.CtfDirectory is { } ctf)
+            {
+                WriteCtf(report, host, records, ctf);
+            }
+
             return ExitCodes.Ok;
         });
         return command;
@@ -48,9 +62,36 @@ internal static class RunCommand
             }
         }
 
+        foreach (var (selector, expression) in settings.Filters)
+        {
+            EventControl.SetFilter(host.Session, selector, expression);
+        }
+
+        foreach (var (selector, text) in settings.Triggers)
+        {
+            EventControl.AddTrigger(host.Session, selector, text);
+        }
+
         var run = host.Kernel.Run(settings.Workload);
         var records = new TraceReader(host.Session).Read(consume: true);
         return (host, run, records);
+    }
+
+    public static void WriteCtf(TextWriter report, TraceHost host, IReadOnlyList<TraceRecord> records, string directory)
+    {
+        CtfTraceSummary written;
+        try
+        {
+            written = CtfWriter.Write(directory, host.Session, records, host.Metadata());
+        }
+        catch (IOException ex)
+        {
+            throw new CliException($"writing the CTF trace failed: {ex.Message}", "give --ctf a new or empty directory on a writable disk");
+        }
+
+        report.WriteLine(string.Create(
+            System.Globalization.CultureInfo.InvariantCulture,
+            $"CTF 1.8 trace: {written.Directory} ({written.EventsWritten:N0} events, {written.Streams} streams, {written.Bytes:N0} bytes, {written.EventsDiscarded:N0} discarded); read it with: babeltrace2 {written.Directory}"));
     }
 
     public static void WriteText(TextWriter output, TraceHost host, IReadOnlyList<TraceRecord> records, int? limit = null)
@@ -72,5 +113,8 @@ internal sealed record RunSettings(
     IReadOnlyList<string> Modules,
     LoadOptions Load,
     IReadOnlyList<string> Enable,
+    IReadOnlyList<(string Selector, string Text)> Filters,
+    IReadOnlyList<(string Selector, string Text)> Triggers,
+    string? CtfDirectory,
     TraceOptions Trace,
     WorkloadOptions Workload);

@@ -27,6 +27,12 @@ internal sealed class RunOptions
 
     public Option<string[]> Enable { get; } = new("--enable") { Description = "Enable SYS:EVENT, SYS:* or all (repeatable). Default: all." };
 
+    public Option<string[]> Filter { get; } = new("--filter") { Description = "Filter SYS:EVENT=EXPR in the kernel's grammar, e.g. 'sched:sched_switch=prev_pid < 100 && prev_comm ~ \"k*\"' (repeatable)." };
+
+    public Option<string[]> Trigger { get; } = new("--trigger") { Description = "Trigger SYS:EVENT=TEXT: traceoff, enable_event:SYS:EV, hist:keys=F[:values=F][:sort=F][:size=N] (repeatable)." };
+
+    public Option<string?> Ctf { get; } = new("--ctf") { Description = "Also write the trace as CTF 1.8 to this new or empty directory (read it with babeltrace2)." };
+
     public Option<long?> Events { get; } = new("--events") { Description = "Hook firings to simulate (default 20000)." };
 
     public Option<string?> Duration { get; } = new("--duration") { Description = "Run for this long instead (500ms, 2s, 1m)." };
@@ -47,7 +53,7 @@ internal sealed class RunOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Profile, Policy, Load, Pack, ForceVermagic, ForceModversion, Enable, Events, Duration, Text, BufferSize, Overwrite, Clock, Cpus, Seed })
+        foreach (var option in new Option[] { Profile, Policy, Load, Pack, ForceVermagic, ForceModversion, Enable, Filter, Trigger, Events, Ctf, Duration, Text, BufferSize, Overwrite, Clock, Cpus, Seed })
         {
             command.Options.Add(option);
         }
@@ -106,6 +112,9 @@ internal sealed class RunOptions
             modules,
             new LoadOptions { ForceVermagic = result.GetValue(ForceVermagic), ForceModversion = result.GetValue(ForceModversion) },
             enable,
+            [.. (result.GetValue(Filter) ?? []).Select(f => EventControl.Split("--filter", f))],
+            [.. (result.GetValue(Trigger) ?? []).Select(t => EventControl.Split("--trigger", t))],
+            result.GetValue(Ctf),
             new TraceOptions { BufferSize = bufferSize, Overwrite = result.GetValue(Overwrite), Clock = clock },
             workload);
     }

@@ -1,0 +1,91 @@
+using ModularTrace.Events;
+using ModularTrace.Events.Filters;
+using ModularTrace.Events.Triggers;
+
+namespace ModularTrace.Cli.Tracing;
+
+/// <summary>The <c>filter</c> and <c>trigger</c> files as options: <c>SYS:EVENT=EXPR</c>, selectors as in <c>--enable</c>.</summary>
+internal static class EventControl
+{
+    public static (string Selector, string Text) Split(string option, string value)
+    {
+        var equals = value.IndexOf('=', StringComparison.Ordinal);
+        if (equals <= 0 || equals == value.Length - 1)
+        {
+            throw new CliException($"{option} '{value}': expected SYS:EVENT=EXPRESSION", $"for example {option} 'sched:sched_switch=prev_pid < 100'", ExitCodes.Usage);
+        }
+
+        return (value[..equals].Trim(), value[(equals + 1)..].Trim());
+    }
+
+    /// <summary>Parses the filter for every selected event (all or nothing) and installs it.</summary>
+    public static IReadOnlyList<TraceEvent> SetFilter(TraceSession session, string selector, string expression)
+    {
+        var events = Select(session, selector, "--filter");
+        var filters = new List<(TraceEvent Event, EventFilter Filter)>();
+        foreach (var ev in events)
+        {
+            var parsed = EventFilterParser.Parse(expression, ev.Class.Layout);
+            if (!parsed.IsSuccess)
+            {
+                throw Refusal(session, $"--filter {ev.FullName}", parsed.Error!);
+            }
+
+            filters.Add((ev, parsed.Value!));
+        }
+
+        foreach (var (ev, filter) in filters)
+        {
+            ev.Filter = filter;
+        }
+
+        return events;
+    }
+
+    /// <summary>Parses the trigger for every selected event (all or nothing) and attaches it.</summary>
+    public static IReadOnlyList<(TraceEvent Event, EventTrigger Trigger)> AddTrigger(TraceSession session, string selector, string text)
+    {
+        var parsed = new List<(TraceEvent, EventTrigger)>();
+        foreach (var ev in Select(session, selector, "--trigger"))
+        {
+            var trigger = EventTriggerParser.Parse(text, ev, session);
+            if (!trigger.IsSuccess)
+            {
+                throw Refusal(session, $"--trigger {ev.FullName}", trigger.Error!);
+            }
+
+            parsed.Add((ev, trigger.Value!));
+        }
+
+        foreach (var (ev, trigger) in parsed)
+        {
+            ev.AddTrigger(trigger);
+        }
+
+        return parsed;
+    }
+
+    private static IReadOnlyList<TraceEvent> Select(TraceSession session, string selector, string option)
+    {
+        var events = session.Select(selector);
+        return events.Count > 0
+            ? events
+            : throw new CliException($"{option} {selector}: no loaded event matches", "'mtrace events' lists the events the loaded modules define", ExitCodes.Usage);
+    }
+
+    private static int CharColumn(string command, int bytePosition)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(command);
+        return System.Text.Encoding.UTF8.GetCharCount(bytes, 0, Math.Clamp(bytePosition, 0, bytes.Length));
+    }
+
+    // The kernel's error_log shape: the command echoed, a caret under the offending byte.
+    private static CliException Refusal(TraceSession session, string what, CommandError error)
+    {
+        session.ErrorLog.Add(error);
+        return new CliException($"{what}: {error.Message}", null, ExitCodes.Usage)
+        {
+            Details = $"  Command: {error.Command}\n{new string(' ', 11 + CharColumn(error.Command, error.Position))}^\n",
+        };
+    }
+}
