@@ -9,18 +9,48 @@ namespace ModularTrace.SampleHost;
 /// <remarks>Fields are <c>readonly</c>, so a disabled <c>Fire</c> is a field load, a null test and a jump.</remarks>
 public sealed class KernelHooks
 {
-    /// <summary>Declares the hooks into <paramref name="registry"/>.</summary>
+    /// <summary>Declares the hooks of the host as built into <paramref name="registry"/>.</summary>
     public KernelHooks(HookRegistry registry)
+        : this(registry, HookVariants.None)
+    {
+    }
+
+    /// <summary>
+    /// Declares the hooks of a profile. A variant replaces a hook in the registry by its other shape; the shape it
+    /// replaces still exists (and fires, at the cost of one branch) but nobody can attach to it.
+    /// </summary>
+    public KernelHooks(HookRegistry registry, HookVariants variants)
     {
         ArgumentNullException.ThrowIfNull(registry);
         Registry = registry;
-        SchedSwitch = registry.Register(new Hook<string, int, int, long, string, int, int>(
-            "sched_switch", "prev_comm", "prev_pid", "prev_prio", "prev_state", "next_comm", "next_pid", "next_prio"));
-        SchedWakeup = registry.Register(new Hook<string, int, int, int>("sched_wakeup", "comm", "pid", "prio", "target_cpu"));
+        Variants = variants;
+        SchedSwitch = new Hook<string, int, int, long, string, int, int>(
+            "sched_switch", "prev_comm", "prev_pid", "prev_prio", "prev_state", "next_comm", "next_pid", "next_prio");
+        if (variants.HasFlag(HookVariants.SwitchPreempt))
+        {
+            SchedSwitchPreempt = registry.Register(new Hook<bool, string, int, int, long, string, int, int>(
+                "sched_switch", "preempt", "prev_comm", "prev_pid", "prev_prio", "prev_state", "next_comm", "next_pid", "next_prio"));
+        }
+        else
+        {
+            registry.Register(SchedSwitch);
+        }
+
+        SchedWakeup = new Hook<string, int, int, int>("sched_wakeup", "comm", "pid", "prio", "target_cpu");
+        if (variants.HasFlag(HookVariants.WakeupSuccess))
+        {
+            SchedWakeupSuccess = registry.Register(new Hook<string, int, int, int, int>("sched_wakeup", "comm", "pid", "prio", "success", "target_cpu"));
+        }
+        else
+        {
+            registry.Register(SchedWakeup);
+        }
+
         SchedProcessFork = registry.Register(new Hook<string, int, string, int>(
             "sched_process_fork", "parent_comm", "parent_pid", "child_comm", "child_pid"));
         SchedProcessExit = registry.Register(new Hook<string, int, int>("sched_process_exit", "comm", "pid", "prio"));
-        SysOpenat = registry.Register(new Hook<int, string, int, int, long>("sys_openat", "dfd", "filename", "flags", "mode", "ret"));
+        SysOpenat = registry.Register(new Hook<int, string, int, int, long>(
+            variants.HasFlag(HookVariants.Openat2) ? "do_sys_openat2" : "sys_openat", "dfd", "filename", "flags", "mode", "ret"));
         VfsRead = registry.Register(new Hook<int, ulong, long, long>("vfs_read", "fd", "count", "pos", "ret"));
         VfsWrite = registry.Register(new Hook<int, ulong, long, long>("vfs_write", "fd", "count", "pos", "ret"));
         BlockRqIssue = registry.Register(new Hook<uint, ulong, uint, string, int, string>(
@@ -37,6 +67,15 @@ public sealed class KernelHooks
 
     /// <summary>The registry the hooks live in.</summary>
     public HookRegistry Registry { get; }
+
+    /// <summary>How this hook set differs from the host as built.</summary>
+    public HookVariants Variants { get; }
+
+    /// <summary>sched_switch with a leading <c>preempt</c> (profiles with <see cref="HookVariants.SwitchPreempt"/>), else null.</summary>
+    public Hook<bool, string, int, int, long, string, int, int>? SchedSwitchPreempt { get; }
+
+    /// <summary>sched_wakeup with <c>success</c> (profiles with <see cref="HookVariants.WakeupSuccess"/>), else null.</summary>
+    public Hook<string, int, int, int, int>? SchedWakeupSuccess { get; }
 
     /// <summary>A context switch on this CPU (prev_state: 0 running, 1 sleeping, 2 uninterruptible, 0x40 dead).</summary>
     public Hook<string, int, int, long, string, int, int> SchedSwitch { get; }

@@ -154,7 +154,13 @@ internal sealed class SimulatedCpu
         }
 
         var prev = _current;
+        if (prev.Pid == 0)
+        {
+            prevState = TaskRunning; // the idle task never sleeps
+        }
+
         _hooks.SchedSwitch.Fire(prev.Comm, prev.Pid, prev.Prio, prevState, next.Comm, next.Pid, next.Prio);
+        _hooks.SchedSwitchPreempt?.Fire(prevState == TaskRunning, prev.Comm, prev.Pid, prev.Prio, prevState, next.Comm, next.Pid, next.Prio);
         prev.Sleeping = prevState is TaskInterruptible or TaskUninterruptible;
         next.Sleeping = false;
         _current = next;
@@ -177,7 +183,9 @@ internal sealed class SimulatedCpu
         }
 
         sleeper.Sleeping = false;
-        _hooks.SchedWakeup.Fire(sleeper.Comm, sleeper.Pid, sleeper.Prio, _random.Next(2) == 0 ? Id : _random.Next(Math.Max(1, Id + 2)));
+        var target = _random.Next(2) == 0 ? Id : _random.Next(Math.Max(1, Id + 2));
+        _hooks.SchedWakeup.Fire(sleeper.Comm, sleeper.Pid, sleeper.Prio, target);
+        _hooks.SchedWakeupSuccess?.Fire(sleeper.Comm, sleeper.Pid, sleeper.Prio, 1, target);
     }
 
     private void Syscall()

@@ -31,9 +31,19 @@ public sealed class SchedModule : ITraceModule
         var nextComm = b.Chars("next_comm", 16);
         var nextPid = b.S32("next_pid");
         var nextPrio = b.S32("next_prio");
-        var ev = context.DefineEvent("sched", "sched_switch", new EventClass("sched_switch", b.Build(),
-            "prev_comm={prev_comm} prev_pid={prev_pid} prev_prio={prev_prio} prev_state=0x{prev_state:x} ==> next_comm={next_comm} next_pid={next_pid} next_prio={next_prio}"));
+#if HOOK_SWITCH_PREEMPT
+        // Kernels that pass 'preempt' get it recorded too: appended, so the other offsets stay put.
+        var preempt = b.Bool("preempt");
+        const string Print = "prev_comm={prev_comm} prev_pid={prev_pid} prev_prio={prev_prio} prev_state=0x{prev_state:x} ==> next_comm={next_comm} next_pid={next_pid} next_prio={next_prio} preempt={preempt}";
+#else
+        const string Print = "prev_comm={prev_comm} prev_pid={prev_pid} prev_prio={prev_prio} prev_state=0x{prev_state:x} ==> next_comm={next_comm} next_pid={next_pid} next_prio={next_prio}";
+#endif
+        var ev = context.DefineEvent("sched", "sched_switch", new EventClass("sched_switch", b.Build(), Print));
+#if HOOK_SWITCH_PREEMPT
+        context.Attach(context.Hook<Hook<bool, string, int, int, long, string, int, int>>("sched_switch"), (pre, pc, pp, ppr, ps, nc, np, npr) =>
+#else
         context.Attach(context.Hook<Hook<string, int, int, long, string, int, int>>("sched_switch"), (pc, pp, ppr, ps, nc, np, npr) =>
+#endif
         {
             var w = ev.Reserve();
             if (!w.IsReserved)
@@ -48,6 +58,9 @@ public sealed class SchedModule : ITraceModule
             w.Set(nextComm, nc);
             w.Set(nextPid, np);
             w.Set(nextPrio, npr);
+#if HOOK_SWITCH_PREEMPT
+            w.Set(preempt, pre);
+#endif
             w.Commit();
         });
     }
@@ -58,10 +71,20 @@ public sealed class SchedModule : ITraceModule
         var comm = b.Chars("comm", 16);
         var pid = b.S32("pid");
         var prio = b.S32("prio");
+#if HOOK_WAKEUP_SUCCESS
+        // Older kernels still pass 'success' (always 1): it sits before target_cpu, as it did in the kernel's event.
+        var success = b.S32("success");
+        const string Print = "comm={comm} pid={pid} prio={prio} success={success} target_cpu={target_cpu}";
+#else
+        const string Print = "comm={comm} pid={pid} prio={prio} target_cpu={target_cpu}";
+#endif
         var targetCpu = b.S32("target_cpu");
-        var ev = context.DefineEvent("sched", "sched_wakeup", new EventClass("sched_wakeup_template", b.Build(),
-            "comm={comm} pid={pid} prio={prio} target_cpu={target_cpu}"));
+        var ev = context.DefineEvent("sched", "sched_wakeup", new EventClass("sched_wakeup_template", b.Build(), Print));
+#if HOOK_WAKEUP_SUCCESS
+        context.Attach(context.Hook<Hook<string, int, int, int, int>>("sched_wakeup"), (c, p, pr, s, t) =>
+#else
         context.Attach(context.Hook<Hook<string, int, int, int>>("sched_wakeup"), (c, p, pr, t) =>
+#endif
         {
             var w = ev.Reserve();
             if (!w.IsReserved)
@@ -72,6 +95,9 @@ public sealed class SchedModule : ITraceModule
             w.Set(comm, c);
             w.Set(pid, p);
             w.Set(prio, pr);
+#if HOOK_WAKEUP_SUCCESS
+            w.Set(success, s);
+#endif
             w.Set(targetCpu, t);
             w.Commit();
         });

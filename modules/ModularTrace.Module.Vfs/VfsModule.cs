@@ -24,7 +24,12 @@ public sealed class VfsModule : ITraceModule
         var ret = o.S64("ret");
         var openat = context.DefineEvent("syscalls", "sys_openat", new EventClass("sys_openat", o.Build(),
             "dfd={dfd} filename={filename} flags=0x{flags:x} mode=0{mode:x} ret={ret}"));
-        context.Attach(context.Hook<Hook<int, string, int, int, long>>("sys_openat"), (d, f, fl, m, r) =>
+#if HOOK_OPENAT2
+        const string OpenatHook = "do_sys_openat2";
+#else
+        const string OpenatHook = "sys_openat";
+#endif
+        context.Attach(context.Hook<Hook<int, string, int, int, long>>(OpenatHook), (d, f, fl, m, r) =>
         {
             var w = openat.Reserve(TraceEvent.SizeOf(f));
             if (!w.IsReserved)

@@ -61,6 +61,8 @@ internal sealed class RunOptions
         Trust.AddTo(command);
     }
 
+    private bool HasTrustOptions(ParseResult result) => result.GetValue(Trust.Certificates) is { Length: > 0 } || result.GetValue(Trust.Keyring) is not null;
+
     public RunSettings Read(ParseResult result)
     {
         var policy = result.GetValue(Policy) switch
@@ -103,12 +105,15 @@ internal sealed class RunOptions
         var loads = result.GetValue(Load) ?? [];
         var modules = loads.Length > 0
             ? loads
-            : Packs.ModuleFiles(RepoPaths.RequireRoot("--load FILE"), result.GetValue(Pack) ?? Packs.Default);
+            : Packs.ModuleFiles(RepoPaths.RequireRoot("--load FILE"), result.GetValue(Pack) ?? Packs.ForProfile(result.GetValue(Profile)));
         var enable = result.GetValue(Enable) is { Length: > 0 } selectors ? selectors : ["all"];
+        var profile = HostProfiles.Resolve(result.GetValue(Profile));
         return new RunSettings(
             result.GetValue(Profile),
             policy,
-            Trust.Resolve(result, requireSomething: false),
+            HasTrustOptions(result) || profile == HostProfile.Default
+                ? Trust.Resolve(result, requireSomething: false)
+                : new ModularTrace.Signing.Keyrings([ModularTrace.Signing.CertificateFile.Load(HostProfiles.Key(RepoPaths.RequireRoot("--cert FILE"), profile).CertificatePath)]),
             modules,
             new LoadOptions { ForceVermagic = result.GetValue(ForceVermagic), ForceModversion = result.GetValue(ForceModversion) },
             enable,

@@ -11,12 +11,15 @@ internal sealed class TraceHost
 {
     public TraceHost(string? profile, Policy policy, Keyrings keyrings, TraceOptions options, TextWriter log)
     {
+        Profile = HostProfiles.Resolve(profile);
         Hooks = HostProfiles.CreateHooks(profile);
         Session = new TraceSession(options);
-        Loader = new ModuleLoader(Hooks.Registry, Session, keyrings, policy);
+        Loader = new ModuleLoader(Hooks.Registry, Session, keyrings, policy) { HostVermagic = HostProfiles.Vermagic(Profile) };
         Loader.Logged += (_, line) => log.WriteLine($"[mtrace] {line}");
         Kernel = new SimulatedKernel(Hooks);
     }
+
+    public HostProfile Profile { get; }
 
     public KernelHooks Hooks { get; }
 
@@ -44,6 +47,7 @@ internal sealed class TraceHost
     {
         var env = new SortedDictionary<string, string>(StringComparer.Ordinal)
         {
+            ["host_profile"] = Profile.Name,
             ["host_vermagic"] = Loader.HostVermagic,
             ["host_policy"] = Loader.Policy.ToString().ToLowerInvariant(),
             ["host_taints"] = Loader.Taints.ToString(),
