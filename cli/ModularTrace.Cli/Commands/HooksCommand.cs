@@ -13,12 +13,25 @@ internal static class HooksCommand
     {
         var symvers = new Option<bool>("--symvers") { Description = "Print the symvers table: 0xCRC<TAB>name<TAB>prototype, sorted by name." };
         var json = new Option<bool>("--json") { Description = "Print the hooks as JSON." };
-        var command = new Command("hooks", "List the sample host's raw hooks with their argument signatures and CRCs.") { symvers, json };
+        var profile = new Option<string?>("--profile") { Description = "A host profile's hooks (simulated distribution kernel); default: the host as built." };
+        var profiles = new Option<bool>("--profiles") { Description = "List the host profiles: name, vermagic, how their hooks differ." };
+        var command = new Command("hooks", "List the sample host's raw hooks with their argument signatures and CRCs.") { symvers, json, profile, profiles };
         command.SetAction(result =>
         {
-            var registry = new HookRegistry();
-            _ = new KernelHooks(registry);
             var output = result.InvocationConfiguration.Output;
+            if (result.GetValue(profiles))
+            {
+                var list = new Table().AddColumns("profile", "vermagic", "hooks differ by", "description");
+                foreach (var p in HostProfile.All)
+                {
+                    list.AddRow(p.Name, HostProfiles.Vermagic(p).EscapeMarkup(), p.Variants.ToString(), p.Description.EscapeMarkup());
+                }
+
+                CliConsole.Create(output).Write(list);
+                return ExitCodes.Ok;
+            }
+
+            var registry = HostProfiles.CreateHooks(result.GetValue(profile)).Registry;
             if (result.GetValue(json))
             {
                 output.WriteLine(JsonSerializer.Serialize(
