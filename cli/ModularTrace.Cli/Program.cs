@@ -10,6 +10,7 @@ root.Subcommands.Add(ModpostCommand.Create());
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(PackCommand.Create());
 root.Subcommands.Add(AbiCommand.Create());
+root.Subcommands.Add(LabCommand.Create());
 root.Subcommands.Add(SignCommand.Create());
 root.Subcommands.Add(VerifyCommand.Create());
 root.Subcommands.Add(ModinfoCommand.Create());

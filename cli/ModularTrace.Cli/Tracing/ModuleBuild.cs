@@ -5,7 +5,9 @@ namespace ModularTrace.Cli.Tracing;
 /// <summary>Builds and signs the sample modules by running <c>dotnet build modules/Modules.proj</c>.</summary>
 internal static class ModuleBuild
 {
-    public static void Run(string root, TextWriter log, params string[] properties)
+    public static void Run(string root, TextWriter log, params string[] properties) => Build(root, Path.Combine("modules", "Modules.proj"), log, properties);
+
+    public static void Build(string root, string project, TextWriter log, params string[] properties)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -14,7 +16,7 @@ internal static class ModuleBuild
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "build", Path.Combine("modules", "Modules.proj"), "-c", Packs.Configuration, "-nologo", "-v:q", "-clp:ErrorsOnly" }.Concat(properties))
+        foreach (var arg in new[] { "build", project, "-c", Packs.Configuration, "-nologo", "-v:q", "-clp:ErrorsOnly" }.Concat(properties))
         {
             start.ArgumentList.Add(arg);
         }
