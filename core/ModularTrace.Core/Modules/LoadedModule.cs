@@ -43,7 +43,11 @@ public sealed class LoadedModule
     /// <summary>Names of the modules whose exports it imports.</summary>
     public ImmutableArray<string> Uses { get; internal set; } = [];
 
-    internal ModuleLoadContext? Context { get; set; }
+    internal System.Runtime.Loader.AssemblyLoadContext? Context { get; set; }
+
+    internal McMaster.NETCore.Plugins.PluginLoader? Plugin { get; set; }
+
+    internal string? PrivateDirectory { get; set; }
 
     internal ITraceModule? Entry { get; set; }
 

@@ -206,16 +206,17 @@ public sealed partial class ModuleLoader
         {
             var owner = new ModuleOwner(_name);
             var module = new LoadedModule(manifest, origin, payload.Length, signature, _taint, owner) { Uses = [.. uses.Select(u => u.Name)] };
-            var context = new ModuleLoadContext(_name, dependencies, loader.ExporterAssembly);
-            module.Context = context;
+            if (options.Mode == ModuleLoadMode.Plugin && uses.Count > 0)
+            {
+                return Refuse($"{_name}: imports from {string.Join(", ", uses.Select(u => u.Name))} need the strict loader (--loader strict)", null);
+            }
+
             ServiceProvider? services = null;
             try
             {
-                Assembly assembly;
-                using (var image = new MemoryStream(payload.ToArray(), writable: false))
-                {
-                    assembly = context.LoadFromStream(image);
-                }
+                var assembly = options.Mode == ModuleLoadMode.Plugin
+                    ? LoadThroughPlugin(module, manifest, payload, dependencies)
+                    : LoadStrict(module, payload, dependencies);
 
                 if (assembly.GetName().Name != manifest.AssemblyName)
                 {
@@ -288,6 +289,46 @@ public sealed partial class ModuleLoader
             loader._modules = loader._modules.Add(module);
             _messages.Add($"{_name}: loaded {manifest.Version} ({module.Size} bytes, signer: {signature.Signer ?? "none"}, taints: {(_taint == Taint.None ? "none" : TaintSet.Letters(_taint))})");
             return ModuleLoadResult.Success(module, _messages);
+        }
+
+        private Assembly LoadStrict(LoadedModule module, ReadOnlyMemory<byte> payload, Dictionary<string, byte[]> dependencies)
+        {
+            var context = new ModuleLoadContext(_name, dependencies, loader.ExporterAssembly);
+            module.Context = context;
+            using var image = new MemoryStream(payload.ToArray(), writable: false);
+            return context.LoadFromStream(image);
+        }
+
+        // McMaster.NETCore.Plugins cannot load from memory, so it gets a private copy of exactly the verified bytes.
+        private static Assembly LoadThroughPlugin(LoadedModule module, ModuleManifest manifest, ReadOnlyMemory<byte> payload, Dictionary<string, byte[]> dependencies)
+        {
+            var directory = Directory.CreateTempSubdirectory("mtrace-module-");
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(directory.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
+            module.PrivateDirectory = directory.FullName;
+            var path = Path.Combine(directory.FullName, manifest.AssemblyName + ".dll");
+            File.WriteAllBytes(path, payload.ToArray());
+            foreach (var (name, bytes) in dependencies)
+            {
+                File.WriteAllBytes(Path.Combine(directory.FullName, name + ".dll"), bytes);
+            }
+
+            var plugin = McMaster.NETCore.Plugins.PluginLoader.CreateFromAssemblyFile(
+                path,
+                isUnloadable: true,
+                sharedTypes: [typeof(ITraceModule), typeof(HookRegistry), typeof(TraceSession), typeof(IServiceCollection), typeof(ServiceProvider)],
+                config =>
+                {
+                    config.PreferSharedTypes = true;
+                    config.LoadInMemory = true;
+                });
+            module.Plugin = plugin;
+            var assembly = plugin.LoadDefaultAssembly();
+            module.Context = System.Runtime.Loader.AssemblyLoadContext.GetLoadContext(assembly);
+            return assembly;
         }
 
         // Constructor injection without ActivatorUtilities, whose caches could keep a collectible type alive.

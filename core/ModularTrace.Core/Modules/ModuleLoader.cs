@@ -200,13 +200,30 @@ public sealed partial class ModuleLoader
         module.Exports = ImmutableDictionary<Type, object>.Empty;
         var alc = module.Context;
         module.Context = null;
-        if (alc is null)
+        if (module.Plugin is { } plugin)
         {
-            return null;
+            module.Plugin = null;
+            plugin.Dispose(); // unloads McMaster's collectible context
+        }
+        else
+        {
+            alc?.Unload();
         }
 
-        alc.Unload();
-        return new WeakReference(alc);
+        if (module.PrivateDirectory is { } directory)
+        {
+            module.PrivateDirectory = null;
+            try
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Write($"{module.Name}: could not remove its private copy {directory}: {ex.Message}");
+            }
+        }
+
+        return alc is null ? null : new WeakReference(alc);
     }
 
     private void OnProbeFault(ProbeFault fault)

@@ -314,3 +314,34 @@ public sealed class ModuleLoaderTests
         return path;
     }
 }
+
+public sealed class PluginModeTests
+{
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void Load_PluginMode_RunsThroughMcMasterFromAPrivateCopyAndUnloads()
+    {
+        var host = new LoaderFixture();
+        var result = host.Loader.Load(RepoFiles.SampleModule("Sched"), new LoadOptions { Mode = ModuleLoadMode.Plugin });
+        Assert.True(result.Loaded, result.Error);
+        var privateCopy = result.Module!.PrivateDirectory!;
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(privateCopy));
+        Assert.Equal(1, host.Hooks.SchedSwitch.ProbeCount);
+        host.Session.SetEnabled("sched:*", true);
+        new SimulatedKernel(host.Hooks).Run(new WorkloadOptions { Events = 1_000 });
+        Assert.NotEmpty(new TraceReader(host.Session).Read(consume: true));
+
+        Assert.Null(host.Loader.Unload("sched", out var context));
+        Assert.False(Directory.Exists(privateCopy));
+        Assert.True(LoaderFixture.Collected(context), "McMaster's context is still alive after unload");
+    }
+
+    [Fact]
+    public void Load_PluginModeWithImports_IsRefused()
+    {
+        var host = new LoaderFixture();
+        Assert.True(host.Loader.Load(RepoFiles.TestModule("TestExporter")).Loaded);
+        var result = host.Loader.Load(RepoFiles.TestModule("TestImporter"), new LoadOptions { Mode = ModuleLoadMode.Plugin });
+        Assert.Equal("test_importer: imports from test_exporter need the strict loader (--loader strict)", result.Error);
+    }
+}
