@@ -97,9 +97,9 @@ public static class DynamicEventParser
                 return Fail(_pos, _pos == text.Length ? "Missing hook name" : $"Expected a hook name, found '{Peek}'");
             }
 
-            if (head.IndexOf('/', StringComparison.Ordinal) is var stray and >= 0)
+            if (head.Contains('/', StringComparison.Ordinal))
             {
-                return Fail(headAt + stray, "Unexpected '/': write GROUP/EVENT=HOOK(...)");
+                return Fail(_pos, "Expected '=' after GROUP/EVENT");
             }
 
             var isFunction = head.Contains('.', StringComparison.Ordinal);
