@@ -15,7 +15,9 @@ internal static class HostProfiles
             throw new CliException($"unknown host profile '{profile}'", "the profiles are: default");
         }
 
-        return new KernelHooks(new HookRegistry());
+        var hooks = new KernelHooks(new HookRegistry());
+        FunctionHooks.Register(hooks.Registry, typeof(KernelHooks).Assembly);
+        return hooks;
     }
 
     public static Symvers Symvers(string? profile) => CreateHooks(profile).Registry.ToSymvers();

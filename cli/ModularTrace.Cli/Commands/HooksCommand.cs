@@ -16,8 +16,7 @@ internal static class HooksCommand
         var command = new Command("hooks", "List the sample host's raw hooks with their argument signatures and CRCs.") { symvers, json };
         command.SetAction(result =>
         {
-            var registry = new HookRegistry();
-            _ = new KernelHooks(registry);
+            var registry = HostProfiles.CreateHooks(null).Registry;
             var output = result.InvocationConfiguration.Output;
             if (result.GetValue(json))
             {
