@@ -15,7 +15,12 @@ internal static class HostProfiles
         : HostProfile.Find(name) ?? throw new CliException(
             $"unknown host profile '{name}'", $"the profiles are: {string.Join(", ", HostProfile.All.Select(p => p.Name))} ('mtrace hooks --profiles')");
 
-    public static KernelHooks CreateHooks(string? profile) => new(new HookRegistry(), Resolve(profile).Variants);
+    public static KernelHooks CreateHooks(string? profile)
+    {
+        var hooks = new KernelHooks(new HookRegistry(), Resolve(profile).Variants);
+        FunctionHooks.Register(hooks.Registry, typeof(KernelHooks).Assembly);
+        return hooks;
+    }
 
     public static Symvers Symvers(string? profile) => CreateHooks(profile).Registry.ToSymvers();
 

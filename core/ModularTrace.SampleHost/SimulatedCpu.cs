@@ -36,6 +36,7 @@ internal sealed class SimulatedCpu
     private readonly Queue<BlockRequest> _inflightIo = new();
     private readonly List<(ulong Pfn, int Order)> _pages = [];
     private readonly long[] _fires = new long[Enum.GetValues<HookId>().Length];
+    private readonly SimulatedVfs _vfs = new();
     private SimTask _current;
     private int _nextPid;
     private ulong _nextSector;
@@ -204,7 +205,11 @@ internal sealed class SimulatedCpu
                 var fd = missing ? -Enoent : 3 + _random.Next(60);
                 if (Take(HookId.SysOpenat))
                 {
-                    _hooks.SysOpenat.Fire(-100, path, _random.Next(2) == 0 ? 0x80000 : 0x241, missing ? 0 : 0x1a4, fd);
+                    // Draws in the order the single Fire call used to, so the workload stays the same for a seed.
+                    var flags = _random.Next(2) == 0 ? 0x80000 : 0x241;
+                    var mode = missing ? 0 : 0x1a4;
+                    _vfs.Open(-100, path, flags, mode);
+                    _hooks.SysOpenat.Fire(-100, path, flags, mode, fd);
                 }
 
                 break;
@@ -213,7 +218,10 @@ internal sealed class SimulatedCpu
                 var readRet = _random.Next(20) == 0 ? -Eagain : (long)count - _random.Next((int)count / 4);
                 if (Take(HookId.VfsRead))
                 {
-                    _hooks.VfsRead.Fire(3 + _random.Next(60), count, _random.Next(1 << 20), readRet);
+                    var readFd = 3 + _random.Next(60);
+                    long readPos = _random.Next(1 << 20);
+                    _vfs.Read(readFd, count, readPos);
+                    _hooks.VfsRead.Fire(readFd, count, readPos, readRet);
                 }
 
                 if (_random.Next(3) == 0)
@@ -226,7 +234,10 @@ internal sealed class SimulatedCpu
                 var size = (ulong)_random.Next(1, 65_536);
                 if (Take(HookId.VfsWrite))
                 {
-                    _hooks.VfsWrite.Fire(1 + _random.Next(62), size, _random.Next(1 << 20), (long)size);
+                    var writeFd = 1 + _random.Next(62);
+                    long writePos = _random.Next(1 << 20);
+                    _vfs.Write(writeFd, size, writePos);
+                    _hooks.VfsWrite.Fire(writeFd, size, writePos, (long)size);
                 }
 
                 if (_random.Next(4) == 0)

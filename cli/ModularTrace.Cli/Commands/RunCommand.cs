@@ -54,6 +54,7 @@ internal static class RunCommand
         ArgumentNullException.ThrowIfNull(settings);
         var host = new TraceHost(settings.Profile, settings.Policy, settings.Keyrings, settings.Trace, log);
         host.Load(settings.Modules, settings.Load);
+        DynamicControl.Add(host.Dynamic, settings.Dynamic);
         foreach (var selector in settings.Enable)
         {
             if (host.Session.SetEnabled(selector, true) == 0)
@@ -117,4 +118,8 @@ internal sealed record RunSettings(
     IReadOnlyList<(string Selector, string Text)> Triggers,
     string? CtfDirectory,
     TraceOptions Trace,
-    WorkloadOptions Workload);
+    WorkloadOptions Workload)
+{
+    /// <summary>The <c>--dynamic</c> specs, added after the modules load and before <c>--enable</c>.</summary>
+    public IReadOnlyList<string> Dynamic { get; init; } = [];
+}

@@ -31,6 +31,8 @@ internal sealed class RunOptions
 
     public Option<string[]> Trigger { get; } = new("--trigger") { Description = "Trigger SYS:EVENT=TEXT: traceoff, enable_event:SYS:EV, hist:keys=F[:values=F][:sort=F][:size=N] (repeatable)." };
 
+    public Option<string[]> Dynamic { get; } = new("--dynamic") { Description = "Add a dynamic event on a raw hook before --enable applies: [GROUP/EVENT=]HOOK(TYPE ARG, ...), e.g. 'sched_switch(int prev_pid, string prev_comm, x32 prev_state)' (repeatable; docs/dynamic-events.md)." };
+
     public Option<string?> Ctf { get; } = new("--ctf") { Description = "Also write the trace as CTF 1.8 to this new or empty directory (read it with babeltrace2)." };
 
     public Option<long?> Events { get; } = new("--events") { Description = "Hook firings to simulate (default 20000)." };
@@ -53,7 +55,7 @@ internal sealed class RunOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Profile, Policy, Load, Pack, ForceVermagic, ForceModversion, Enable, Filter, Trigger, Events, Ctf, Duration, Text, BufferSize, Overwrite, Clock, Cpus, Seed })
+        foreach (var option in new Option[] { Profile, Policy, Load, Pack, ForceVermagic, ForceModversion, Enable, Dynamic, Filter, Trigger, Events, Ctf, Duration, Text, BufferSize, Overwrite, Clock, Cpus, Seed })
         {
             command.Options.Add(option);
         }
@@ -121,6 +123,7 @@ internal sealed class RunOptions
             [.. (result.GetValue(Trigger) ?? []).Select(t => EventControl.Split("--trigger", t))],
             result.GetValue(Ctf),
             new TraceOptions { BufferSize = bufferSize, Overwrite = result.GetValue(Overwrite), Clock = clock },
-            workload);
+            workload)
+        { Dynamic = result.GetValue(Dynamic) ?? [] };
     }
 }

@@ -1,4 +1,5 @@
 using ModularTrace.Events;
+using ModularTrace.Events.Dynamic;
 using ModularTrace.Hooks;
 using ModularTrace.Modules;
 using ModularTrace.SampleHost;
@@ -17,9 +18,13 @@ internal sealed class TraceHost
         Loader = new ModuleLoader(Hooks.Registry, Session, keyrings, policy) { HostVermagic = HostProfiles.Vermagic(Profile) };
         Loader.Logged += (_, line) => log.WriteLine($"[mtrace] {line}");
         Kernel = new SimulatedKernel(Hooks);
+        // Dynamic events run no foreign code, so every policy allows them, lockdown included (docs/dynamic-events.md).
+        Dynamic = new DynamicEvents(Session, Hooks.Registry, allowed: true);
     }
 
     public HostProfile Profile { get; }
+
+    public DynamicEvents Dynamic { get; }
 
     public KernelHooks Hooks { get; }
 
@@ -55,6 +60,11 @@ internal sealed class TraceHost
             ["modules"] = string.Join(" ", Loader.Modules.Select(m => $"{m.Name}@{m.Manifest.Version}" + (m.Taints == Taint.None ? "" : $"({TaintSet.Letters(m.Taints)})"))),
             ["tracer_name"] = "mtrace",
         };
+        if (DynamicControl.Metadata(Dynamic) is { } dynamic)
+        {
+            env["dynamic_events"] = dynamic;
+        }
+
         return env;
     }
 }

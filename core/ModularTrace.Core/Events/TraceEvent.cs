@@ -177,6 +177,25 @@ public ref struct EventWriter
     /// <summary>Writes a boolean as 0 or 1.</summary>
     public readonly void Set(EventField field, bool value) => WriteScalar(field, value ? 1UL : 0UL);
 
+    /// <summary>Writes one character as text into a <c>char[N]</c> field (UTF-8; N of at least 4 holds any character).</summary>
+    public readonly void Set(EventField field, char value)
+    {
+        ArgumentNullException.ThrowIfNull(field);
+        if (_event is null)
+        {
+            return;
+        }
+
+        if (field.Type != FieldType.Chars)
+        {
+            throw new ArgumentException($"Field '{field.Name}' is {field.Type}, not char[N].", nameof(field));
+        }
+
+        var slot = _record.Slice(field.Offset, field.Size - 1);
+        Utf8.FromUtf16(new ReadOnlySpan<char>(in value), slot, out _, out var written);
+        slot[written..].Clear();
+    }
+
     /// <summary>Writes text into a <c>char[N]</c> (truncated to N-1 bytes) or a <c>__data_loc</c> field (needs reserved room).</summary>
     public void Set(EventField field, string? text)
     {
