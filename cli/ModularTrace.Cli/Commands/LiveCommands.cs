@@ -32,9 +32,10 @@ internal static class LiveCommands
                 ForceModversion = result.GetValue(forceModversion),
             }, token).ConfigureAwait(false));
             var errors = result.InvocationConfiguration.Error;
+            // The host's log lines for this load (taint warnings and the like), as its dmesg shows them.
             foreach (var message in reply.Messages ?? [])
             {
-                errors.WriteLine($"mtrace: {message}");
+                errors.WriteLine($"[host] {message}");
             }
 
             var module = reply.Module!;

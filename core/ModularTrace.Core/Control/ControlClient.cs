@@ -191,7 +191,7 @@ public sealed class ControlClient : IAsyncDisposable, IDisposable
         };
     }
 
-    private static ControlException ConnectFailure(string path, SocketException ex) => ex.SocketErrorCode switch
+    internal static ControlException ConnectFailure(string path, SocketException ex) => ex.SocketErrorCode switch
     {
         SocketError.ConnectionRefused => new ControlException(
             "ECONNREFUSED",
