@@ -46,9 +46,18 @@ internal static class EventsCommand
                 });
             }
 
-            var settings = run.Read(result);
-            var host = new TraceHost(settings.Profile, settings.Policy, settings.Keyrings, settings.Trace, TextWriter.Null);
-            host.Load(settings.Modules, settings.Load);
+            var policy = result.GetValue(run.Policy) switch
+            {
+                "enforce" => Policy.Enforce,
+                "permissive" => Policy.Permissive,
+                "lockdown" => Policy.Lockdown,
+                var other => throw new CliException($"unknown policy '{other}'", "use enforce, permissive or lockdown", ExitCodes.Usage),
+            };
+            var modules = result.GetValue(run.Load) is { Length: > 0 } loads
+                ? loads
+                : Packs.ModuleFiles(RepoPaths.RequireRoot("--load FILE"), result.GetValue(run.Pack) ?? Packs.Default);
+            var host = new TraceHost(result.GetValue(run.Profile), policy, run.Trust.Resolve(result, requireSomething: false), new TraceOptions(), TextWriter.Null);
+            host.Load(modules, new LoadOptions());
             if (result.GetValue(format) is { } name)
             {
                 var ev = host.Session.Find(name) ?? throw new CliException($"no event {name}", "'mtrace events' lists the events the loaded modules define");
