@@ -15,4 +15,12 @@ root.Subcommands.Add(SignCommand.Create());
 root.Subcommands.Add(VerifyCommand.Create());
 root.Subcommands.Add(ModinfoCommand.Create());
 root.Subcommands.Add(KeysCommand.Create());
+root.Subcommands.Add(EventsCommand.Create());
+root.Subcommands.Add(HostCommand.Create());
+root.Subcommands.Add(PsCommand.Create());
+foreach (var live in LiveCommands.Create())
+{
+    root.Subcommands.Add(live);
+}
+
 return CliApp.Run(root, args);

@@ -32,6 +32,7 @@ internal sealed class SimulatedCpu
     private readonly KernelHooks _hooks;
     private readonly Random _random;
     private readonly long _quota;
+    private readonly int? _rate;
     private readonly List<SimTask> _tasks = [];
     private readonly Queue<BlockRequest> _inflightIo = new();
     private readonly List<(ulong Pfn, int Order)> _pages = [];
@@ -47,6 +48,7 @@ internal sealed class SimulatedCpu
         _hooks = hooks;
         Id = id;
         _random = new Random(unchecked((options.Seed * 7919) + id));
+        _rate = options.Rate;
         _quota = options.Events is { } events ? (events / options.Cpus) + (id < events % options.Cpus ? 1 : 0) : long.MaxValue;
         // Kernel threads first, with the low pids a real boot gives them.
         var swapper = new SimTask(0, $"swapper/{id}", 120, Kernel: true);
@@ -85,11 +87,17 @@ internal sealed class SimulatedCpu
         try
         {
             var steps = 0;
+            var started = Stopwatch.GetTimestamp();
             while (Fired < _quota && !cancellationToken.IsCancellationRequested)
             {
-                if ((++steps & 255) == 0 && Stopwatch.GetTimestamp() > deadline)
+                if ((++steps & 255) == 0)
                 {
-                    break;
+                    if (Stopwatch.GetTimestamp() > deadline)
+                    {
+                        break;
+                    }
+
+                    Pace(started, cancellationToken);
                 }
 
                 Step();
@@ -98,6 +106,22 @@ internal sealed class SimulatedCpu
         finally
         {
             CurrentTask.Clear();
+        }
+    }
+
+    // With a rate, sleep off any lead over the schedule; waiting on the token keeps cancellation prompt.
+    private void Pace(long started, CancellationToken cancellationToken)
+    {
+        if (_rate is not { } rate)
+        {
+            return;
+        }
+
+        var due = Fired * 1000.0 / rate;
+        var ahead = due - Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        if (ahead >= 1)
+        {
+            cancellationToken.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(Math.Min(ahead, 1000)));
         }
     }
 

@@ -24,7 +24,7 @@ public sealed class SimulatedKernel
     /// <summary>The hooks this kernel fires.</summary>
     public KernelHooks Hooks { get; }
 
-    /// <summary>Runs the workload to completion (or cancellation) and reports what fired.</summary>
+    /// <summary>Runs the workload to completion (or cancellation; with <see cref="WorkloadOptions.UntilCancelled"/>, only that) and reports what fired.</summary>
     /// <exception cref="ArgumentException">The options are not usable (see <see cref="WorkloadOptions.Validate"/>).</exception>
     public WorkloadResult Run(WorkloadOptions options, CancellationToken cancellationToken = default)
     {
@@ -35,7 +35,7 @@ public sealed class SimulatedKernel
         }
 
         var cpus = Enumerable.Range(0, options.Cpus).Select(cpu => new SimulatedCpu(Hooks, cpu, options)).ToArray();
-        var deadline = options.Events is null ? Stopwatch.GetTimestamp() + (long)(options.Duration!.Value.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
+        var deadline = options.Events is null && options.Duration is not null ? Stopwatch.GetTimestamp() + (long)(options.Duration!.Value.TotalSeconds * Stopwatch.Frequency) : long.MaxValue;
         var started = Stopwatch.GetTimestamp();
         var threads = cpus.Select(cpu => new Thread(() => cpu.Run(deadline, cancellationToken))
         {

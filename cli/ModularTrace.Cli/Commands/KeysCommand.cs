@@ -71,9 +71,15 @@ internal static class KeysCommand
     {
         var keyring = new Option<string?>("--keyring") { Description = "Keyring directory (default: the repository's keys/keyrings/)." };
         var json = new Option<bool>("--json") { Description = "Print the keyrings as JSON." };
-        var command = new Command("list", "List the certificates in each keyring and the blacklist.") { keyring, json };
+        var attach = Live.LiveSession.AttachOption(required: false);
+        var command = new Command("list", "List the certificates in each keyring and the blacklist (of a running host with --attach).") { keyring, json, attach };
         command.SetAction(result =>
         {
+            if (result.GetValue(attach) is { } target)
+            {
+                return LiveKeys.List(result, target, result.GetValue(json));
+            }
+
             var directory = result.GetValue(keyring) ?? RepoPaths.KeyringDirectory(RepoPaths.RequireRoot("--keyring DIR"));
             var keyrings = Directory.Exists(directory) ? LoadKeyrings(directory) : new Keyrings();
             var output = result.InvocationConfiguration.Output;
@@ -142,15 +148,30 @@ internal static class KeysCommand
     private static Command Enroll()
     {
         var certificate = new Argument<string>("cert") { Description = "Certificate to enrol (DER or PEM)." };
-        var keyring = RequiredKeyring();
+        var keyring = new Option<string?>("--keyring") { Description = "Keyring directory (or --attach a running host)." };
         var yes = new Option<bool>("--yes") { Description = "Confirm the enrolment without asking (the machine owner's decision)." };
-        var command = new Command("enroll", "Enrol a certificate into the machine keyring (like MOK); asks for confirmation unless --yes.") { certificate, keyring, yes };
+        var attach = Live.LiveSession.AttachOption(required: false);
+        var command = new Command("enroll", "Enrol a certificate into the machine keyring (like MOK), on disk or of a running host; asks for confirmation unless --yes.") { certificate, keyring, yes, attach };
+        command.Validators.Add(result =>
+        {
+            if ((result.GetValue(keyring) is null) == (result.GetValue(attach) is null))
+            {
+                result.AddError("give exactly one of --keyring DIR or --attach PID|SOCKET");
+            }
+        });
         command.SetAction(result =>
         {
+            if (result.GetValue(attach) is { } target)
+            {
+                var path = result.GetValue(certificate)!;
+                var cert = LoadCertificate(path);
+                return LiveKeys.Enroll(result, target, path, cert, Confirm(result, cert, "the host's machine keyring"));
+            }
+
             var directory = result.GetValue(keyring)!;
             var keyrings = Directory.Exists(directory) ? LoadKeyrings(directory) : new Keyrings();
             var candidate = LoadCertificate(result.GetValue(certificate)!);
-            var update = keyrings.Enroll(candidate, cert => Confirm(result, cert));
+            var update = keyrings.Enroll(candidate, cert => Confirm(result, cert, "the machine keyring"));
             return Finish(result, keyrings, directory, update, "confirm with 'y', or pass --yes when there is no terminal");
         });
         return command;
@@ -207,7 +228,7 @@ internal static class KeysCommand
 
     private static Option<string> RequiredKeyring() => new("--keyring") { Description = "Keyring directory.", Required = true };
 
-    private static bool Confirm(ParseResult result, X509Certificate2 certificate)
+    internal static bool Confirm(ParseResult result, X509Certificate2 certificate, string keyring)
     {
         if (result.GetValue<bool>("--yes"))
         {
@@ -220,7 +241,7 @@ internal static class KeysCommand
         }
 
         var output = result.InvocationConfiguration.Output;
-        output.Write($"Enrol {certificate.Subject} ({CertificateFile.Sha256Hex(certificate)}) into the machine keyring? [y/N] ");
+        output.Write($"Enrol {certificate.Subject} ({CertificateFile.Sha256Hex(certificate)}) into {keyring}? [y/N] ");
         output.Flush();
         var answer = Console.ReadLine()?.Trim();
         return string.Equals(answer, "y", StringComparison.OrdinalIgnoreCase) || string.Equals(answer, "yes", StringComparison.OrdinalIgnoreCase);

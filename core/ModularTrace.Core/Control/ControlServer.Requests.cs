@@ -1,0 +1,411 @@
+using System.Globalization;
+using ModularTrace.Buffers;
+using ModularTrace.Events;
+using ModularTrace.Events.Filters;
+using ModularTrace.Events.Triggers;
+using ModularTrace.Modules;
+using ModularTrace.Signing;
+
+namespace ModularTrace.Control;
+
+public sealed partial class ControlServer
+{
+    // Records consumed from the rings by a trace_pipe that had its count, kept for the next reader (the kernel keeps a
+    // partly read page with its reader the same way). Guarded by _readGate, as is every read of the buffers.
+    private readonly Lock _readGate = new();
+    private readonly Queue<TraceRecord> _pending = new();
+    private TraceReader? _consumer;
+
+    private ControlResponse Handle(ControlRequest request, int peerPid) => request.Op switch
+    {
+        ControlOps.Insmod => Insmod(request, peerPid),
+        ControlOps.Rmmod => Rmmod(request, peerPid),
+        ControlOps.Lsmod => new ControlResponse { Ok = true, Modules = Lsmod(_options.Loader) },
+        ControlOps.Events => Events(request),
+        ControlOps.Enable => Enable(request, true),
+        ControlOps.Disable => Enable(request, false),
+        ControlOps.Filter => Filter(request),
+        ControlOps.Trigger => Trigger(request),
+        ControlOps.Stat => new ControlResponse { Ok = true, Buffers = Stat(_options.Session), Taints = Taints(_options.Loader) },
+        ControlOps.Taint => new ControlResponse { Ok = true, Taints = Taints(_options.Loader) },
+        ControlOps.KeysList => new ControlResponse
+        {
+            Ok = true,
+            Keys = [.. _options.Loader.TrustedKeys().Select(k => new KeyInfo(k.Keyring.ToString().ToLowerInvariant(), CertificateFile.CommonName(k.Certificate), CertificateFile.Sha256Hex(k.Certificate)))],
+            Locked = _options.Loader.Keyrings.IsLocked,
+        },
+        ControlOps.KeysEnroll => Enroll(request, peerPid),
+        null => ControlResponse.Fail(ControlErrors.Invalid, "the request has no 'op'"),
+        var op => ControlResponse.Fail(ControlErrors.Unsupported, $"unknown request '{Printable(op)}'", $"this host serves: {string.Join(", ", ControlProtocol.Operations)}"),
+    };
+
+    /// <summary>The lsmod list of a loader.</summary>
+    public static IReadOnlyList<ModuleInfo> Lsmod(ModuleLoader loader)
+    {
+        ArgumentNullException.ThrowIfNull(loader);
+        var modules = loader.Modules;
+        return [.. modules.Select(m => new ModuleInfo(
+            m.Name,
+            m.Manifest.Version,
+            m.Size,
+            [.. modules.Where(user => user.Uses.Contains(m.Name)).Select(user => user.Name)],
+            TaintSet.Letters(m.Taints),
+            m.Signature.IsValid ? m.Signature.Signer : null,
+            m.Signature.IsValid ? m.Signature.KeyId : null,
+            m.Origin))];
+    }
+
+    /// <summary>Per-buffer counters of a session.</summary>
+    public static IReadOnlyList<BufferInfo> Stat(TraceSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return [.. session.Buffers.Select(b => b.Stats).Select(s => new BufferInfo(s.Buffer, s.Cpu, s.Entries, s.Written, s.Overrun, s.Dropped, s.Read, s.Bytes))];
+    }
+
+    /// <summary>A loader's taints.</summary>
+    public static TaintInfo Taints(ModuleLoader loader)
+    {
+        ArgumentNullException.ThrowIfNull(loader);
+        return new TaintInfo(TaintSet.Letters(loader.Taints.Flags), loader.Taints.Mask);
+    }
+
+    private ControlResponse Insmod(ControlRequest request, int peerPid)
+    {
+        if (AbsolutePath(request, "insmod") is { } bad)
+        {
+            return bad;
+        }
+
+        Log($"control: insmod {request.Path} (pid {peerPid})");
+        var result = _options.Loader.Load(request.Path!, new LoadOptions { ForceVermagic = request.ForceVermagic, ForceModversion = request.ForceModversion });
+        return result.Loaded
+            ? new ControlResponse { Ok = true, Module = Lsmod(_options.Loader).FirstOrDefault(m => m.Name == result.Module!.Name), Messages = result.Messages }
+            : ControlResponse.Fail(ControlErrors.NotPermitted, result.Error!, result.Hint) with { Messages = result.Messages };
+    }
+
+    private ControlResponse Rmmod(ControlRequest request, int peerPid)
+    {
+        if (string.IsNullOrEmpty(request.Name))
+        {
+            return ControlResponse.Fail(ControlErrors.Invalid, "rmmod needs 'name'");
+        }
+
+        Log($"control: rmmod {request.Name} (pid {peerPid})");
+        return _options.Loader.Unload(request.Name) switch
+        {
+            null => new ControlResponse { Ok = true },
+            var error when error.Contains("(ENOENT)", StringComparison.Ordinal) => ControlResponse.Fail(ControlErrors.NotFound, error, "'mtrace lsmod --attach PID' lists the loaded modules"),
+            var error => ControlResponse.Fail("EBUSY", error, "unload the modules using it first"),
+        };
+    }
+
+    private ControlResponse Events(ControlRequest request)
+    {
+        var session = _options.Session;
+        if (request.Format is null)
+        {
+            return new ControlResponse { Ok = true, Events = [.. session.Events.Select(EventInfo.From)] };
+        }
+
+        return session.Find(request.Format) is { } ev
+            ? new ControlResponse { Ok = true, FormatText = FormatFile.Render(ev) }
+            : ControlResponse.Fail(ControlErrors.NotFound, $"no event {Printable(request.Format)}", "'mtrace events --attach PID' lists the events the loaded modules define");
+    }
+
+    private ControlResponse Enable(ControlRequest request, bool enabled)
+    {
+        if (Selected(request, out var events) is { } failure)
+        {
+            return failure;
+        }
+
+        foreach (var ev in events)
+        {
+            ev.IsEnabled = enabled;
+        }
+
+        return new ControlResponse { Ok = true, Events = [.. events.Select(EventInfo.From)] };
+    }
+
+    private ControlResponse Filter(ControlRequest request)
+    {
+        if (request.Expr is null)
+        {
+            return ControlResponse.Fail(ControlErrors.Invalid, "filter needs 'expr' (0 clears the filter)");
+        }
+
+        if (Selected(request, out var events) is { } failure)
+        {
+            return failure;
+        }
+
+        // All or nothing, as EventControl does for --filter: parse for every event before installing any.
+        var parsed = new List<(TraceEvent Event, EventFilter? Filter)>();
+        foreach (var ev in events)
+        {
+            if (request.Expr.Trim() == "0")
+            {
+                parsed.Add((ev, null));
+                continue;
+            }
+
+            var filter = EventFilterParser.Parse(request.Expr, ev.Class.Layout);
+            if (!filter.IsSuccess)
+            {
+                return Refused($"filter {ev.FullName}", filter.Error);
+            }
+
+            parsed.Add((ev, filter.Value));
+        }
+
+        foreach (var (ev, filter) in parsed)
+        {
+            ev.Filter = filter;
+        }
+
+        return new ControlResponse { Ok = true, Events = [.. events.Select(EventInfo.From)] };
+    }
+
+    private ControlResponse Trigger(ControlRequest request)
+    {
+        if (string.IsNullOrWhiteSpace(request.Trigger))
+        {
+            return ControlResponse.Fail(ControlErrors.Invalid, "trigger needs 'trigger' (a leading '!' removes one)");
+        }
+
+        if (Selected(request, out var events) is { } failure)
+        {
+            return failure;
+        }
+
+        var text = request.Trigger.Trim();
+        if (text.StartsWith('!'))
+        {
+            // The kernel's "echo '!traceoff' > trigger": remove the triggers written that way.
+            var removed = 0;
+            foreach (var ev in events)
+            {
+                foreach (var trigger in ev.Triggers.Where(t => t.Text == text[1..].Trim()).ToArray())
+                {
+                    removed += ev.RemoveTrigger(trigger) ? 1 : 0;
+                }
+            }
+
+            return removed > 0
+                ? new ControlResponse { Ok = true, Events = [.. events.Select(EventInfo.From)] }
+                : ControlResponse.Fail(ControlErrors.NotFound, $"no trigger '{Printable(text[1..])}' on {Printable(request.Selector!)}");
+        }
+
+        var parsed = new List<(TraceEvent Event, EventTrigger Trigger)>();
+        foreach (var ev in events)
+        {
+            var trigger = EventTriggerParser.Parse(request.Trigger, ev, _options.Session);
+            if (!trigger.IsSuccess)
+            {
+                return Refused($"trigger {ev.FullName}", trigger.Error);
+            }
+
+            parsed.Add((ev, trigger.Value));
+        }
+
+        foreach (var (ev, trigger) in parsed)
+        {
+            ev.AddTrigger(trigger);
+        }
+
+        return new ControlResponse { Ok = true, Events = [.. events.Select(EventInfo.From)] };
+    }
+
+    private ControlResponse Enroll(ControlRequest request, int peerPid)
+    {
+        if (AbsolutePath(request, "keys_enroll") is { } bad)
+        {
+            return bad;
+        }
+
+        System.Security.Cryptography.X509Certificates.X509Certificate2 certificate;
+        try
+        {
+            certificate = CertificateFile.Load(request.Path!);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            return ControlResponse.Fail(ControlErrors.Invalid, $"{request.Path}: {ex.Message}");
+        }
+
+        var sha256 = CertificateFile.Sha256Hex(certificate);
+        if (!string.Equals(request.Sha256, sha256, StringComparison.OrdinalIgnoreCase))
+        {
+            return ControlResponse.Fail(
+                ControlErrors.NotPermitted,
+                $"{request.Path} is not the certificate that was confirmed (sha256 {sha256})",
+                "confirm again: the file changed after it was shown");
+        }
+
+        if (!request.Confirmed)
+        {
+            return ControlResponse.Fail(ControlErrors.NotPermitted, $"enrolment of '{CertificateFile.CommonName(certificate)}' was not confirmed", "confirm on the terminal, or pass --yes");
+        }
+
+        Log($"control: keys enroll {request.Path} (pid {peerPid})");
+        var update = _options.Loader.EnrollMachineKey(certificate, request.Confirmed);
+        return update.Succeeded
+            ? new ControlResponse { Ok = true, Messages = [update.Reason] }
+            : ControlResponse.Fail(
+                ControlErrors.NotPermitted,
+                update.Reason,
+                update.Status == KeyringUpdateStatus.Locked ? "lockdown forbids run-time key changes; restart the host with another policy" : null);
+    }
+
+    private ControlResponse? Selected(ControlRequest request, out IReadOnlyList<TraceEvent> events)
+    {
+        events = [];
+        if (string.IsNullOrWhiteSpace(request.Selector))
+        {
+            return ControlResponse.Fail(ControlErrors.Invalid, $"{request.Op} needs 'selector' (SYS:EVENT, SYS:* or all)");
+        }
+
+        events = _options.Session.Select(request.Selector.Trim());
+        return events.Count > 0
+            ? null
+            : ControlResponse.Fail(ControlErrors.NotFound, $"{Printable(request.Selector)}: no loaded event matches", "'mtrace events --attach PID' lists the events the loaded modules define");
+    }
+
+    private ControlResponse Refused(string what, CommandError error)
+    {
+        _options.Session.ErrorLog.Add(error);
+        return ControlResponse.Fail(ControlErrors.Invalid, $"{what}: {error.Message}") with
+        {
+            CommandError = new CommandErrorInfo(error.Subsystem, error.Command, error.Position, error.Message),
+        };
+    }
+
+    private static ControlResponse? AbsolutePath(ControlRequest request, string op) =>
+        string.IsNullOrEmpty(request.Path) ? ControlResponse.Fail(ControlErrors.Invalid, $"{op} needs 'path'")
+        : !Path.IsPathFullyQualified(request.Path) || request.Path.Contains('\0', StringComparison.Ordinal)
+            ? ControlResponse.Fail(ControlErrors.Invalid, $"{op}: path '{Printable(request.Path)}' is not absolute", "the host opens the file itself and resolves nothing against its own directory")
+            : null;
+
+    // Client text echoed into a one-line error: control characters shown as '?', long text cut.
+    private static string Printable(string text)
+    {
+        var cut = text.Length > 80 ? text[..80] + "..." : text;
+        return string.Create(cut.Length, cut, (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                span[i] = char.IsControl(source[i]) ? '?' : source[i];
+            }
+        });
+    }
+
+    private async Task SnapshotAsync(Stream stream, ControlRequest request)
+    {
+        var session = _options.Session;
+        List<TraceRecord> records;
+        lock (_readGate)
+        {
+            records = new TraceReader(session).Read(consume: false);
+        }
+
+        var limit = request.MaxEvents is > 0 and var m ? (int)Math.Min(m, records.Count) : records.Count;
+        var written = session.Buffers.Sum(b => b.Stats.Written);
+        var header = TextTraceWriter.Header(session, records.Count, written, Metadata().Select(p => $"{p.Key}: {p.Value}"));
+        var lines = new List<string>(header.TrimEnd('\n').Split('\n'));
+        foreach (var record in records.Take(limit))
+        {
+            lines.AddRange(TextTraceWriter.Format(record, session).Split('\n'));
+        }
+
+        await SendLinesAsync(stream, lines, final: true, count: limit).ConfigureAwait(false);
+    }
+
+    private async Task PipeAsync(Stream stream, ControlRequest request)
+    {
+        var session = _options.Session;
+        var remaining = request.MaxEvents is > 0 and var m ? m : long.MaxValue;
+        var sent = 0L;
+        // Any byte or EOF from the client while streaming means "stop" (Ctrl-C closes the socket).
+        var closed = stream.ReadAsync(new byte[1], _stopping.Token).AsTask();
+        while (remaining > 0 && !closed.IsCompleted && !_stopping.IsCancellationRequested)
+        {
+            var batch = new List<TraceRecord>();
+            lock (_readGate)
+            {
+                _consumer ??= new TraceReader(session);
+                if (_pending.Count == 0)
+                {
+                    foreach (var record in _consumer.Read(consume: true))
+                    {
+                        _pending.Enqueue(record);
+                    }
+                }
+
+                while (batch.Count < 4096 && batch.Count < remaining && _pending.TryDequeue(out var record))
+                {
+                    batch.Add(record);
+                }
+            }
+
+            if (batch.Count == 0)
+            {
+                await Task.WhenAny(closed, Task.Delay(_options.PollInterval, _stopping.Token)).ConfigureAwait(false);
+                continue;
+            }
+
+            remaining -= batch.Count;
+            sent += batch.Count;
+            var lines = batch.SelectMany(r => TextTraceWriter.Format(r, session).Split('\n')).ToList();
+            await SendLinesAsync(stream, lines, final: false, count: sent).ConfigureAwait(false);
+        }
+
+        if (!closed.IsCompleted)
+        {
+            await SendAsync(stream, new ControlResponse { Ok = true, Count = sent, Lines = [] }).ConfigureAwait(false);
+        }
+    }
+
+    // Splits lines into frames well under the client's 1 MiB limit even if every character needed a \uXXXX escape.
+    private async Task SendLinesAsync(Stream stream, List<string> lines, bool final, long count)
+    {
+        const int MaxChars = 128 * 1024;
+        var start = 0;
+        do
+        {
+            var end = start;
+            var chars = 0;
+            while (end < lines.Count && (end == start || chars + lines[end].Length < MaxChars))
+            {
+                chars += Math.Min(lines[end].Length, MaxChars);
+                end++;
+            }
+
+            var last = end >= lines.Count;
+            var chunk = lines.GetRange(start, end - start).Select(l => l.Length > MaxChars ? l[..MaxChars] : l).ToArray();
+            await SendAsync(stream, new ControlResponse
+            {
+                Ok = true,
+                Lines = chunk,
+                More = final && last ? null : true,
+                Count = final && last ? count : null,
+            }).ConfigureAwait(false);
+            start = end;
+        }
+        while (start < lines.Count);
+    }
+
+    private SortedDictionary<string, string> Metadata()
+    {
+        var loader = _options.Loader;
+        return new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["host_pid"] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
+            ["host_policy"] = loader.Policy.ToString().ToLowerInvariant(),
+            ["host_taints"] = loader.Taints.ToString(),
+            ["host_tainted_mask"] = loader.Taints.Mask.ToString(CultureInfo.InvariantCulture),
+            ["host_vermagic"] = loader.HostVermagic,
+            ["modules"] = string.Join(" ", loader.Modules.Select(m => $"{m.Name}@{m.Manifest.Version}" + (m.Taints == Taint.None ? "" : $"({TaintSet.Letters(m.Taints)})"))),
+            ["tracer_name"] = "mtrace",
+        };
+    }
+}
