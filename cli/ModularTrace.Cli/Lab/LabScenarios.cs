@@ -22,6 +22,7 @@ internal static class LabScenarios
         ("powertop", "fixed offsets vs the format file across a field removal", Powertop),
         ("abi-history", "abi diff between two versions of a pack", AbiHistory),
         ("crc-off", "a mismatched module with and without CRC checks", CrcOff),
+        ("dynamic", "dynamic events across a hook signature change", Dynamic),
         ("memory", "memory per hook and per event", Memory),
     ];
 
@@ -262,5 +263,47 @@ internal static class LabScenarios
             [$"declaring {N(Count)} three-argument hooks allocated {N(perHook)} bytes per hook (registration included)",
              $"defining {N(Count)} four-field events (layout, print format, registration) allocated {N(perEvent)} bytes per event"],
             $"{N(perEvent)} B per event against the kernel's ~5 KB: {(perEvent < 5_000 ? "cheaper" : "dearer")}; allocation counted, not retained size");
+    }
+
+    private static LabResult Dynamic(LabContext lab)
+    {
+        _ = lab;
+        var evidence = new List<string>();
+        var outcomes = new Dictionary<string, bool>(StringComparer.Ordinal);
+        string Try(string profile, string spec)
+        {
+            var host = LabContext.Host(profile, Policy.Enforce, new Keyrings());
+            var added = host.Dynamic.Add(spec);
+            if (!added.IsSuccess)
+            {
+                var error = added.Error!;
+                outcomes[$"{profile} {spec}"] = false;
+                return $"refused at byte {error.Position}: {error.Message}";
+            }
+
+            var records = LabContext.Record(host, 2_000, added.Value!.Event.FullName);
+            outcomes[$"{profile} {spec}"] = records.Count > 0;
+            return $"{N(records.Count)} records, e.g. {(records.Count > 0 ? added.Value.Event.Class.Print.Render(records[0].Data) : "none")}";
+        }
+
+        const string ByName = "sched_switch(int prev_pid, string next_comm)";
+        const string Success = "sched_wakeup(int pid, int success, int target_cpu)";
+        const string Openat = "sys_openat(string filename)";
+        foreach (var profile in LabContext.Distributions)
+        {
+            evidence.Add($"{profile}: '{ByName}' -> {Try(profile, ByName)}");
+        }
+
+        evidence.Add($"debian: '{Success}' -> {Try("debian", Success)}");
+        evidence.Add($"ubuntu: '{Success}' -> {Try("ubuntu", Success)}");
+        evidence.Add($"debian: '{Openat}' -> {Try("debian", Openat)}");
+        evidence.Add($"fedora: '{Openat}' -> {Try("fedora", Openat)}");
+        var survivesInsertion = LabContext.Distributions.All(p => outcomes[$"{p} {ByName}"]);
+        var loudOnRemoval = outcomes[$"debian {Success}"] && !outcomes[$"ubuntu {Success}"] && outcomes[$"debian {Openat}"] && !outcomes[$"fedora {Openat}"];
+        return new LabResult("dynamic", "Attach events to functions at run time instead of shipping trace events: but then the function signature becomes the ABI.",
+            "Torvalds / Desnoyers, 2018 (seed 001)", evidence,
+            survivesInsertion && loudOnRemoval
+                ? "both hold: binding by argument name survives an inserted argument (sched_switch gained 'preempt'), while a removed argument or a renamed hook breaks the spec, loudly and with the position, never silently"
+                : "does not hold as stated: see the evidence");
     }
 }
