@@ -28,11 +28,9 @@ internal static class Harnesses
     private static readonly Lazy<Keyrings> s_keyrings = new(() =>
         new Keyrings([CertificateFile.Load(Path.Combine(AppContext.BaseDirectory, "trusted.x509"))]));
 
-    private static readonly EventLayout s_layout = Layout();
-    private static readonly byte[] s_record = Record(s_layout);
-
-    /// <summary>Loads what every harness shares before the fork server starts, so each child does not redo it.</summary>
-    public static void Warm() => _ = s_keyrings.Value;
+    // Lazy: instrumented code may run only inside Fuzzer.OutOfProcess.Run, where SharpFuzz's coverage map exists.
+    private static readonly Lazy<EventLayout> s_layout = new(Layout);
+    private static readonly Lazy<byte[]> s_record = new(() => Record(s_layout.Value));
 
     /// <summary>The signature trailer and CMS: <see cref="AppendedSignature.TryParse"/>, then <see cref="SignatureVerifier.Verify(byte[], Keyrings)"/>.</summary>
     public static void Trailer(byte[] input)
@@ -81,7 +79,7 @@ internal static class Harnesses
     public static void Filter(byte[] input)
     {
         var text = Encoding.UTF8.GetString(input);
-        var result = EventFilterParser.Parse(text, s_layout);
+        var result = EventFilterParser.Parse(text, s_layout.Value);
         if (!result.IsSuccess)
         {
             var error = result.Error!;
@@ -94,11 +92,11 @@ internal static class Harnesses
         }
 
         var filter = result.Value!;
-        var matches = filter.Matches(s_record);
-        var again = EventFilterParser.Parse(filter.Text, s_layout);
+        var matches = filter.Matches(s_record.Value);
+        var again = EventFilterParser.Parse(filter.Text, s_layout.Value);
         Require(again.IsSuccess, $"normalised text '{filter.Text}' does not parse: {again.Error}");
         Require(again.Value!.Text == filter.Text, $"normalising is not stable: '{filter.Text}' became '{again.Value.Text}'");
-        Require(again.Value.Matches(s_record) == matches, $"'{filter.Text}' and its normal form disagree on the fixed record");
+        Require(again.Value.Matches(s_record.Value) == matches, $"'{filter.Text}' and its normal form disagree on the fixed record");
     }
 
     /// <summary>Module.symvers text: a table or a <see cref="FormatException"/> naming the line; a parsed table formats and parses back to itself.</summary>

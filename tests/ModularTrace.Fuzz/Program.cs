@@ -29,7 +29,6 @@ if (!Harnesses.All.TryGetValue(args[0], out var harness))
     return 2;
 }
 
-Harnesses.Warm();
 Fuzzer.OutOfProcess.Run(stream =>
 {
     using var buffer = new MemoryStream();

@@ -36,6 +36,10 @@ internal static class Replay
                     {
                         failures++;
                         Console.Error.WriteLine($"{name}: {Path.GetRelativePath(root, file)}: {ex.GetType().Name}: {ex.Message}");
+                        if (Environment.GetEnvironmentVariable("MTRACE_FUZZ_VERBOSE") == "1")
+                        {
+                            Console.Error.WriteLine(ex.StackTrace);
+                        }
                     }
                 }
             }
