@@ -17,6 +17,11 @@ internal static class RunCommand
         var options = new RunOptions();
         var command = new Command("run", "Start the sample host, load modules (default: the default pack), enable events, record a trace.");
         options.AddTo(command);
+        var unload = new Option<bool>("--unload")
+        {
+            Description = "After the run, unload every module (last loaded first) and report any whose code stays in memory (leaked).",
+        };
+        command.Options.Add(unload);
         command.SetAction(result =>
         {
             var output = result.InvocationConfiguration.Output;
@@ -41,6 +46,15 @@ internal static class RunCommand
             if (settings.CtfDirectory is { } ctf)
             {
                 WriteCtf(report, host, records, ctf);
+            }
+
+            if (result.GetValue(unload))
+            {
+                // Each refusal or leak reaches the report through the loader's log ("[mtrace] name: ... (leaked)").
+                foreach (var module in host.Loader.Modules.Reverse())
+                {
+                    _ = host.Loader.UnloadAndWait(module.Name, TimeSpan.FromSeconds(1));
+                }
             }
 
             return ExitCodes.Ok;
@@ -85,7 +99,7 @@ internal static class RunCommand
         {
             written = CtfWriter.Write(directory, host.Session, records, host.Metadata());
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new CliException($"writing the CTF trace failed: {ex.Message}", "give --ctf a new or empty directory on a writable disk");
         }

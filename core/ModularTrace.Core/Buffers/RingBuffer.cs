@@ -90,11 +90,15 @@ public sealed class RingBuffer
         var need = pad + total;
         while (head + need - Volatile.Read(ref _tail) > _data.Length)
         {
-            if (!Overwrite || !ReclaimOldest())
+            if (!Overwrite)
             {
                 Interlocked.Increment(ref _dropped);
                 return [];
             }
+
+            // Nothing to reclaim means a consumer emptied the buffer since the check: loop to re-check, never drop.
+            // That terminates: need < capacity (total <= capacity / 2, and padding < total).
+            ReclaimOldest();
         }
 
         _reserved = head;

@@ -81,6 +81,16 @@ public sealed partial class ModuleLoader
                 return Refuse($"{_name}: module is already loaded (EEXIST)", $"unload it first with rmmod {_name}");
             }
 
+            // 5b. Rollback: never an older version than one this host has already run (a replayed, validly signed old
+            // module would bring back its old bugs). Versions that do not parse are not compared.
+            if (ParseVersion(manifest.Version) is { } version
+                && loader._highestVersions.TryGetValue(_name, out var highest) && version < highest)
+            {
+                return Refuse(
+                    $"{_name}: version {manifest.Version} is older than version {highest} loaded earlier by this host (rollback refused, EPERM)",
+                    "load the newer module; a host restart forgets earlier versions");
+            }
+
             // 6. Version lock: vermagic, then every hook's CRC.
             if (manifest.Vermagic != loader.HostVermagic)
             {
@@ -287,6 +297,12 @@ public sealed partial class ModuleLoader
             }
 
             loader._modules = loader._modules.Add(module);
+            if (ParseVersion(manifest.Version) is { } loaded
+                && (!loader._highestVersions.TryGetValue(_name, out var previous) || loaded > previous))
+            {
+                loader._highestVersions[_name] = loaded;
+            }
+
             _messages.Add($"{_name}: loaded {manifest.Version} ({module.Size} bytes, signer: {signature.Signer ?? "none"}, taints: {(_taint == Taint.None ? "none" : TaintSet.Letters(_taint))})");
             return ModuleLoadResult.Success(module, _messages);
         }
@@ -367,6 +383,14 @@ public sealed partial class ModuleLoader
             SignatureStatus.UnknownKey => "enrol the signer with 'mtrace keys enroll <cert>', or load under --policy permissive (taints E)",
             _ => null,
         };
+
+        // "1.2.3", "1.2.3-rc.1" and "1.2.3+meta" compare by their numeric part, as System.Version does.
+        private static Version? ParseVersion(string text)
+        {
+            var end = text.AsSpan().IndexOfAny('-', '+');
+            var core = end < 0 ? text.AsSpan() : text.AsSpan(0, end);
+            return Version.TryParse(core, out var version) ? version : null;
+        }
 
         private static string TypeName(string serialized) => serialized.Split(',')[0].Trim();
     }

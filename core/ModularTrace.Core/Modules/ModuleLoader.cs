@@ -25,6 +25,8 @@ public sealed partial class ModuleLoader
     private const int LogLines = 1000;
     private readonly Queue<string> _log = new();
     private ImmutableArray<LoadedModule> _modules = [];
+    // Rollback defence (TUF's rollback attack): the highest version of each module loaded in this host's lifetime.
+    private readonly Dictionary<string, Version> _highestVersions = new(StringComparer.Ordinal);
     private bool _warnedUnsigned;
 
     /// <summary>Creates a loader for a host.</summary>
@@ -176,6 +178,60 @@ public sealed partial class ModuleLoader
             return null;
         }
     }
+
+    /// <summary>
+    /// Unloads a module, then collects until its load context is gone or <paramref name="timeout"/> has passed.
+    /// A context that survives is leaked: something still holds a reference into the module's code.
+    /// </summary>
+    /// <returns>Null when unloaded and collected; else why not (not loaded, in use, or leaked).</returns>
+    public string? UnloadAndWait(string name, TimeSpan timeout)
+    {
+        var refusal = Unload(name, out var context);
+        if (refusal is not null)
+        {
+            return refusal;
+        }
+
+        var leak = CheckUnloaded(name, context, timeout);
+        if (leak is not null)
+        {
+            Write(leak);
+        }
+
+        return leak;
+    }
+
+    /// <summary>
+    /// Collects until <paramref name="context"/> (from <see cref="Unload(string, out WeakReference?)"/>) dies, at least
+    /// <see cref="MinimumCollections"/> times and until <paramref name="timeout"/> has passed.
+    /// </summary>
+    /// <returns>Null when the context was collected, else the leak report naming <paramref name="name"/>.</returns>
+    public static string? CheckUnloaded(string name, WeakReference? context, TimeSpan timeout)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (context is null)
+        {
+            return null;
+        }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var collections = 0;
+        // The runtime's unloadability guide: unloading completes over several collections (finalizers release
+        // the last references), so one GC is not enough to call it a leak.
+        while (context.IsAlive && (collections < MinimumCollections || clock.Elapsed < timeout))
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            collections++;
+        }
+
+        return context.IsAlive
+            ? $"{name}: module unloaded but its load context is still alive after {collections} garbage collections: something holds a reference to the module's code (static field, event handler, thread, timer); its memory stays until the process exits (leaked)"
+            : null;
+    }
+
+    /// <summary>The fewest collections <see cref="CheckUnloaded"/> runs before reporting a leak.</summary>
+    public const int MinimumCollections = 10;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private WeakReference? TearDown(LoadedModule module)

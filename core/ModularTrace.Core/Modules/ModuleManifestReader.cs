@@ -19,7 +19,10 @@ public static class ModuleManifestReader
         {
             return Read(image, out error);
         }
-        catch (Exception ex) when (ex is BadImageFormatException or InvalidOperationException or ArgumentException or IndexOutOfRangeException)
+        // What System.Reflection.Metadata throws for hostile images; OverflowException from stream headers with
+        // huge sizes was found by fuzzing (tests/ModularTrace.Fuzz/crashes/manifest).
+        catch (Exception ex) when (ex is BadImageFormatException or InvalidOperationException or ArgumentException or IndexOutOfRangeException
+            or OverflowException or NotSupportedException)
         {
             error = $"not a readable .NET assembly: {ex.Message}";
             return null;
@@ -106,11 +109,18 @@ public static class ModuleManifestReader
             return null;
         }
 
+        var assemblyName = md.GetString(assembly.Name);
+        if (assemblyName.Length == 0)
+        {
+            error = "not a .NET assembly (the assembly manifest has no name)";
+            return null;
+        }
+
         var references = md.AssemblyReferences.Select(r => md.GetString(md.GetAssemblyReference(r).Name)).ToImmutableArray();
         error = null;
         return new ModuleManifest(
             name, version, license, author, description, vermagic ?? "", hooks.ToImmutable(), entry, inTree,
-            exports.ToImmutable(), imports.ToImmutable(), md.GetString(assembly.Name), assembly.Version, references);
+            exports.ToImmutable(), imports.ToImmutable(), assemblyName, assembly.Version, references);
     }
 
     private static string? AttributeTypeName(MetadataReader md, CustomAttribute attribute)

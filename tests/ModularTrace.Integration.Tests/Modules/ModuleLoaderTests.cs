@@ -8,6 +8,7 @@ using ModularTrace.Signing;
 
 namespace ModularTrace.Integration.Tests.Modules;
 
+[Collection(ModuleLoadingGroup.Name)]
 public sealed class ModuleLoaderTests
 {
     private static readonly string s_sched = RepoFiles.SampleModule("Sched");

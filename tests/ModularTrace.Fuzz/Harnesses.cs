@@ -1,0 +1,159 @@
+using System.Collections.Frozen;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using ModularTrace.Events;
+using ModularTrace.Events.Filters;
+using ModularTrace.Hooks;
+using ModularTrace.Modules;
+using ModularTrace.Signing;
+
+namespace ModularTrace.Fuzz;
+
+/// <summary>
+/// One harness per parser of outside input. Each accepts only the parser's documented outcomes and throws
+/// <see cref="FuzzFailure"/> for anything else; an unexpected exception escapes as is. Either way afl sees a crash.
+/// </summary>
+internal static class Harnesses
+{
+    // Neither the dynamic-event spec parser (ModularTrace.Events.Dynamic) nor the control-socket protocol
+    // (ModularTrace.Control) exists in this tree; their harnesses join this table when they land.
+    public static readonly FrozenDictionary<string, Action<byte[]>> All = new Dictionary<string, Action<byte[]>>
+    {
+        ["trailer"] = Trailer,
+        ["manifest"] = Manifest,
+        ["filter"] = Filter,
+        ["symvers"] = SymversText,
+    }.ToFrozenDictionary(StringComparer.Ordinal);
+
+    private static readonly Lazy<Keyrings> s_keyrings = new(() =>
+        new Keyrings([CertificateFile.Load(Path.Combine(AppContext.BaseDirectory, "trusted.x509"))]));
+
+    // Lazy: instrumented code may run only inside Fuzzer.OutOfProcess.Run, where SharpFuzz's coverage map exists.
+    private static readonly Lazy<EventLayout> s_layout = new(Layout);
+    private static readonly Lazy<byte[]> s_record = new(() => Record(s_layout.Value));
+
+    /// <summary>The signature trailer and CMS: <see cref="AppendedSignature.TryParse"/>, then <see cref="SignatureVerifier.Verify(byte[], Keyrings)"/>.</summary>
+    public static void Trailer(byte[] input)
+    {
+        var parsed = AppendedSignature.TryParse(input, out var signature, out var failure, out var reason);
+        if (parsed)
+        {
+            Require(signature!.Payload.Length + signature.Pkcs7.Length + AppendedSignature.TrailerLength == input.Length,
+                "TryParse: payload + PKCS#7 + trailer do not add up to the file");
+        }
+        else
+        {
+            Require(failure is SignatureStatus.Unsigned or SignatureStatus.Malformed or SignatureStatus.UnsupportedCrypto,
+                $"TryParse failed with {failure}, not one of its documented failures");
+            Require(!string.IsNullOrEmpty(reason), "TryParse failed without a reason");
+        }
+
+        var result = SignatureVerifier.Verify(input, s_keyrings.Value);
+        Require(Enum.IsDefined(result.Status), $"Verify returned undefined status {(int)result.Status}");
+        Require(!string.IsNullOrEmpty(result.Reason) || result.Status == SignatureStatus.Valid, $"{result.Status} without a reason");
+        Require(input.AsSpan().StartsWith(result.Payload.Span), "the payload is not a prefix of the file");
+        if (result.Status == SignatureStatus.Valid)
+        {
+            Require(parsed, "Verify said valid for a file TryParse refused");
+            Require(result.Signer is not null && result.Certificate is not null, "valid without signer or certificate");
+        }
+        else if (!parsed)
+        {
+            Require(result.Status == failure || result.Status == SignatureStatus.Blacklisted,
+                $"TryParse said {failure} but Verify said {result.Status}");
+        }
+    }
+
+    /// <summary>Module metadata: <see cref="ModuleManifestReader.TryRead"/> gives a manifest or a reason, never both, never neither.</summary>
+    public static void Manifest(byte[] input)
+    {
+        var manifest = ModuleManifestReader.TryRead(input, out var error);
+        Require((manifest is null) != (error is null), $"TryRead returned manifest={manifest is not null}, error={error ?? "null"}");
+        if (manifest is not null)
+        {
+            Require(manifest.Name.Length > 0 && manifest.AssemblyName.Length > 0, "a manifest without a name");
+        }
+    }
+
+    /// <summary>Filter expressions against a fixed layout, then evaluated on a fixed record; the normalised text parses again to the same text.</summary>
+    public static void Filter(byte[] input)
+    {
+        var text = Encoding.UTF8.GetString(input);
+        var result = EventFilterParser.Parse(text, s_layout.Value);
+        if (!result.IsSuccess)
+        {
+            var error = result.Error!;
+            Require(error.Position >= 0 && error.Position <= Encoding.UTF8.GetByteCount(text), $"error position {error.Position} outside the command ({text.Length} chars)");
+            Require(error.Message.Length > 0, "an error without a message");
+            var log = new ErrorLog();
+            log.Add(error);
+            Require(log.Render().Contains('^', StringComparison.Ordinal), "error_log rendered no caret");
+            return;
+        }
+
+        var filter = result.Value!;
+        var matches = filter.Matches(s_record.Value);
+        var again = EventFilterParser.Parse(filter.Text, s_layout.Value);
+        Require(again.IsSuccess, $"normalised text '{filter.Text}' does not parse: {again.Error}");
+        Require(again.Value!.Text == filter.Text, $"normalising is not stable: '{filter.Text}' became '{again.Value.Text}'");
+        Require(again.Value.Matches(s_record.Value) == matches, $"'{filter.Text}' and its normal form disagree on the fixed record");
+    }
+
+    /// <summary>Module.symvers text: a table or a <see cref="FormatException"/> naming the line; a parsed table formats and parses back to itself.</summary>
+    public static void SymversText(byte[] input)
+    {
+        var text = Encoding.UTF8.GetString(input);
+        Symvers symvers;
+        try
+        {
+            symvers = Symvers.Parse(text);
+        }
+        catch (FormatException ex)
+        {
+            Require(ex.Message.StartsWith("symvers line ", StringComparison.Ordinal), $"a format error that names no line: {ex.Message}");
+            return;
+        }
+
+        var again = Symvers.Parse(symvers.Format());
+        Require(again.Entries.Count == symvers.Entries.Count && again.Entries.Values.SequenceEqual(symvers.Entries.Values), "symvers does not round-trip");
+    }
+
+    private static EventLayout Layout()
+    {
+        var b = new EventLayoutBuilder();
+        b.Chars("comm", 16);
+        b.S32("pid");
+        b.U32("cpu");
+        b.S64("delta");
+        b.U8("flag");
+        b.Bool("ok");
+        b.DynamicString("name");
+        return b.Build();
+    }
+
+    private static byte[] Record(EventLayout layout)
+    {
+        var record = new byte[layout.FixedSize + 16];
+        "kworker/0:1"u8.CopyTo(record.AsSpan(layout["comm"].Offset));
+        BitConverter.TryWriteBytes(record.AsSpan(layout["pid"].Offset), 42);
+        BitConverter.TryWriteBytes(record.AsSpan(layout["cpu"].Offset), 1u);
+        BitConverter.TryWriteBytes(record.AsSpan(layout["delta"].Offset), -5L);
+        record[layout["flag"].Offset] = 3;
+        record[layout["ok"].Offset] = 1;
+        // __data_loc: length << 16 | offset, pointing at "sshd\0" after the fixed part.
+        BitConverter.TryWriteBytes(record.AsSpan(layout["name"].Offset), (5 << 16) | layout.FixedSize);
+        "sshd\0"u8.CopyTo(record.AsSpan(layout.FixedSize));
+        return record;
+    }
+
+    private static void Require(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new FuzzFailure(message);
+        }
+    }
+}
+
+/// <summary>A harness saw an outcome its parser does not document.</summary>
+internal sealed class FuzzFailure(string message) : Exception(message);

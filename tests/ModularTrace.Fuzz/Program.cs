@@ -1,0 +1,38 @@
+using ModularTrace.Fuzz;
+using SharpFuzz;
+
+// mtrace-fuzz HARNESS                 afl++ child: one input on stdin per run (SharpFuzz's out-of-process fork server)
+// mtrace-fuzz --replay [HARNESS...]   every corpus/ and crashes/ input through its harness, in-process, no afl needed
+// mtrace-fuzz --generate DIR          writes the seed corpora and the public certificate the trailer harness trusts
+// mtrace-fuzz --list                  harness names
+if (args.Length == 0)
+{
+    Console.Error.WriteLine($"usage: mtrace-fuzz HARNESS | --replay [HARNESS...] | --generate DIR | --list\nharnesses: {string.Join(", ", Harnesses.All.Keys)}");
+    return 2;
+}
+
+switch (args[0])
+{
+    case "--list":
+        Console.WriteLine(string.Join('\n', Harnesses.All.Keys));
+        return 0;
+    case "--replay":
+        return Replay.Run(args[1..]);
+    case "--generate" when args.Length == 2:
+        Seeds.Generate(args[1]);
+        return 0;
+}
+
+if (!Harnesses.All.TryGetValue(args[0], out var harness))
+{
+    Console.Error.WriteLine($"mtrace-fuzz: unknown harness '{args[0]}'; one of {string.Join(", ", Harnesses.All.Keys)}");
+    return 2;
+}
+
+Fuzzer.OutOfProcess.Run(stream =>
+{
+    using var buffer = new MemoryStream();
+    stream.CopyTo(buffer);
+    harness(buffer.ToArray());
+});
+return 0;

@@ -1,0 +1,71 @@
+namespace ModularTrace.Fuzz;
+
+/// <summary>The fallback that needs no afl: runs every committed input through its harness in this process.</summary>
+internal static class Replay
+{
+    public static int Run(string[] names)
+    {
+        var root = FuzzRoot();
+        var selected = names.Length > 0 ? names : [.. Harnesses.All.Keys];
+        int inputs = 0, failures = 0;
+        foreach (var name in selected)
+        {
+            if (!Harnesses.All.TryGetValue(name, out var harness))
+            {
+                Console.Error.WriteLine($"mtrace-fuzz: unknown harness '{name}'");
+                return 2;
+            }
+
+            // corpus/: seeds and what afl kept; crashes/: inputs that once crashed, kept as regression tests.
+            foreach (var folder in new[] { "corpus", "crashes" })
+            {
+                var directory = Path.Combine(root, folder, name);
+                if (!Directory.Exists(directory))
+                {
+                    continue;
+                }
+
+                foreach (var file in Directory.EnumerateFiles(directory).Order(StringComparer.Ordinal))
+                {
+                    inputs++;
+                    try
+                    {
+                        harness(File.ReadAllBytes(file));
+                    }
+                    catch (Exception ex)
+                    {
+                        failures++;
+                        Console.Error.WriteLine($"{name}: {Path.GetRelativePath(root, file)}: {ex.GetType().Name}: {ex.Message}");
+                        if (Environment.GetEnvironmentVariable("MTRACE_FUZZ_VERBOSE") == "1")
+                        {
+                            Console.Error.WriteLine(ex.StackTrace);
+                        }
+                    }
+                }
+            }
+        }
+
+        Console.WriteLine($"replay: {inputs} inputs through {selected.Length} harnesses, {failures} failed");
+        return failures == 0 && inputs > 0 ? 0 : 1;
+    }
+
+    /// <summary>tests/ModularTrace.Fuzz in the checkout this binary was built from (or MTRACE_FUZZ_ROOT).</summary>
+    public static string FuzzRoot()
+    {
+        if (Environment.GetEnvironmentVariable("MTRACE_FUZZ_ROOT") is { Length: > 0 } root)
+        {
+            return root;
+        }
+
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "tests", "ModularTrace.Fuzz");
+            if (Directory.Exists(Path.Combine(candidate, "corpus")))
+            {
+                return candidate;
+            }
+        }
+
+        throw new DirectoryNotFoundException("no tests/ModularTrace.Fuzz/corpus above the program; set MTRACE_FUZZ_ROOT");
+    }
+}
