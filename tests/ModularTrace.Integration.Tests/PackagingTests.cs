@@ -37,9 +37,9 @@ public sealed class PackagingTests : IDisposable
     public void ModuleTemplate_BuiltWithThePackages_IsSignedStampedLoadableAndTraces()
     {
         // 1. Pack what the solution build already compiled (this test project references every packed project).
-        foreach (var project in s_projects)
+        foreach (var packed in s_projects)
         {
-            Dotnet(TimeSpan.FromMinutes(5), "pack", Path.Combine(RepoFiles.Root, project), "-c", RepoFiles.Configuration, "--no-build", "-o", Packages);
+            Run("dotnet", TimeSpan.FromMinutes(5), isolated: false, "pack", Path.Combine(RepoFiles.Root, packed), "-c", RepoFiles.Configuration, "--no-build", "-o", Packages);
         }
 
         var toolPackage = Directory.GetFiles(Packages, "ModularTrace.Cli.*.nupkg").Single();
@@ -107,30 +107,37 @@ public sealed class PackagingTests : IDisposable
         if (_templateInstalled)
         {
             // Best effort: the hive is inside _root and goes with it anyway.
-            Execute("dotnet", TimeSpan.FromMinutes(2), "new", "uninstall", "ModularTrace.Templates", "--debug:custom-hive", Hive);
+            Execute("dotnet", TimeSpan.FromMinutes(2), isolated: true, "new", "uninstall", "ModularTrace.Templates", "--debug:custom-hive", Hive);
         }
 
         try
         {
             Directory.Delete(_root, recursive: true);
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // A process still holding a file must not turn a passing test into a failure; the OS cleans temp.
         }
     }
 
-    private MtraceResult Dotnet(TimeSpan timeout, params string[] args) => Run("dotnet", timeout, args);
+    private MtraceResult Dotnet(TimeSpan timeout, params string[] args) => Run("dotnet", timeout, isolated: true, args);
+
+    private MtraceResult Run(string program, TimeSpan timeout, params string[] args) => Run(program, timeout, isolated: true, args);
 
     /// <summary>Runs a command in the temporary directory; a non-zero exit fails the test with the command and its output.</summary>
-    private MtraceResult Run(string program, TimeSpan timeout, params string[] args)
+    private MtraceResult Run(string program, TimeSpan timeout, bool isolated, params string[] args)
     {
-        var result = Execute(program, timeout, args);
+        var result = Execute(program, timeout, isolated, args);
         Assert.True(result.ExitCode == 0, $"{program} {string.Join(' ', args)}\n{result}");
         return result;
     }
 
-    private MtraceResult Execute(string program, TimeSpan timeout, params string[] args)
+    /// <summary>
+    /// <paramref name="isolated"/>: as a module author outside the checkout, with the installed tool first on PATH and a
+    /// NuGet cache of the test's own (so a package of the same version from an earlier run is never used instead).
+    /// Packing is not isolated: it reads the checkout's restore results, which name the usual cache.
+    /// </summary>
+    private MtraceResult Execute(string program, TimeSpan timeout, bool isolated, params string[] args)
     {
         var start = new ProcessStartInfo(program)
         {
@@ -145,10 +152,12 @@ public sealed class PackagingTests : IDisposable
             start.ArgumentList.Add(arg);
         }
 
-        // The module build finds the installed tool on PATH, as a module author's does. Packages restore into a cache
-        // of the test's own, so a package of the same version from an earlier run is never used instead.
-        start.Environment["PATH"] = Path.Combine(_root, "tools") + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH");
-        start.Environment["NUGET_PACKAGES"] = Path.Combine(_root, "nuget-packages");
+        if (isolated)
+        {
+            start.Environment["PATH"] = Path.Combine(_root, "tools") + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH");
+            start.Environment["NUGET_PACKAGES"] = Path.Combine(_root, "nuget-packages");
+        }
+
         start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
