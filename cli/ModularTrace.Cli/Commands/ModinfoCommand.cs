@@ -1,11 +1,12 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using ModularTrace.Modules;
 using ModularTrace.Signing;
 
 namespace ModularTrace.Cli.Commands;
 
-/// <summary><c>mtrace modinfo</c>: a module's fields, kernel-modinfo style (<c>%-16s%s</c>): file, signature, and later the manifest.</summary>
+/// <summary><c>mtrace modinfo</c>: a module's fields, kernel-modinfo style (<c>%-16s%s</c>): file, signature, then the manifest.</summary>
 internal static class ModinfoCommand
 {
     public static Command Create()
@@ -13,7 +14,7 @@ internal static class ModinfoCommand
         var module = new Argument<string>("module") { Description = "The module file." };
         var json = new Option<bool>("--json") { Description = "Print the fields as a JSON object." };
         var trust = new TrustOptions();
-        var command = new Command("modinfo", "Show a module's information: filename, size and signature fields (sig_id, signer, sig_key, sig_hashalgo, signature).") { module, json };
+        var command = new Command("modinfo", "Show a module's information: filename, size, signature fields (sig_id, signer, sig_key, sig_hashalgo, signature), then its manifest (name, version, license, author, description, vermagic, intree, imports, exports, one hook line per hook CRC).") { module, json };
         trust.AddTo(command);
         command.SetAction(result =>
         {
@@ -23,12 +24,12 @@ internal static class ModinfoCommand
             AddFileFields(fields, path, bytes);
             AddSignatureFields(fields, SignatureVerifier.Verify(bytes, trust.Resolve(result, requireSomething: false)));
 
-            // Module manifest fields (name, version, vermagic, hooks, ...) are appended here as a further section
-            // once modules carry a manifest; each section only adds fields, so the order above stays stable.
+            // Each section only adds fields, so the order above stays stable for scripts.
+            AddManifestFields(fields, bytes);
             var output = result.InvocationConfiguration.Output;
             if (result.GetValue(json))
             {
-                output.WriteLine(JsonSerializer.Serialize(fields.ToDictionary(), CliJson.Options));
+                output.WriteLine(JsonSerializer.Serialize(ToJson(fields), CliJson.Options));
             }
             else
             {
@@ -47,6 +48,75 @@ internal static class ModinfoCommand
     {
         fields.Add(new("filename", Path.GetFullPath(path)));
         fields.Add(new("size", bytes.Length.ToString(CultureInfo.InvariantCulture)));
+    }
+
+    /// <summary>
+    /// The manifest, read from the payload without the signature and without running the module. A file that is
+    /// no trace module gets no manifest fields (its file and signature fields still print).
+    /// </summary>
+    private static void AddManifestFields(List<KeyValuePair<string, string>> fields, byte[] bytes)
+    {
+        ReadOnlyMemory<byte> payload;
+        try
+        {
+            payload = ModuleSigner.StripSignature(bytes);
+        }
+        catch (InvalidDataException)
+        {
+            return; // a malformed trailer: the signature field above already says why
+        }
+
+        if (ModuleManifestReader.TryRead(payload, out _) is not { } manifest)
+        {
+            return;
+        }
+
+        fields.Add(new("name", manifest.Name));
+        fields.Add(new("version", manifest.Version));
+        fields.Add(new("license", manifest.License));
+        fields.Add(new("author", manifest.Author));
+        fields.Add(new("description", manifest.Description));
+        fields.Add(new("vermagic", manifest.Vermagic));
+        fields.Add(new("intree", manifest.InTree ? "Y" : "N"));
+        foreach (var import in manifest.Imports)
+        {
+            fields.Add(new("import", import));
+        }
+
+        foreach (var export in manifest.Exports)
+        {
+            fields.Add(new("export", export));
+        }
+
+        // One line per __versions entry, as 'modprobe --dump-modversions' prints them: CRC, then the hook.
+        foreach (var (hook, crc) in manifest.Hooks)
+        {
+            fields.Add(new("hook", string.Create(CultureInfo.InvariantCulture, $"0x{crc:x8} {hook}")));
+        }
+    }
+
+    /// <summary>JSON: one property per field; the repeatable fields (hook, import, export) are always arrays.</summary>
+    private static Dictionary<string, object> ToJson(List<KeyValuePair<string, string>> fields)
+    {
+        var json = new Dictionary<string, object>(StringComparer.Ordinal);
+        foreach (var (field, value) in fields)
+        {
+            if (field is "hook" or "import" or "export")
+            {
+                if (!json.TryGetValue(field, out var list))
+                {
+                    json[field] = list = new List<string>();
+                }
+
+                ((List<string>)list).Add(value);
+            }
+            else
+            {
+                json[field] = value;
+            }
+        }
+
+        return json;
     }
 
     private static void AddSignatureFields(List<KeyValuePair<string, string>> fields, SignatureVerification verification)

@@ -1,0 +1,178 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using ModularTrace.Modules;
+
+namespace ModularTrace.Integration.Tests;
+
+/// <summary>
+/// The packages as a module author outside the repository uses them (docs/module-sdk.md): pack, install the tool and
+/// the template, <c>dotnet new mtrace-module</c>, build and test the new module against the local packages, then
+/// inspect and run it with the installed tool. Everything happens in a temporary directory with its own NuGet cache
+/// and template hive, so no global state is read or left. Slow (minutes), so it is one test.
+/// </summary>
+public sealed class PackagingTests : IDisposable
+{
+    private const string ModuleName = "myevents";
+
+    private static readonly string[] s_projects =
+    [
+        "signing/ModularTrace.Signing/ModularTrace.Signing.csproj",
+        "core/ModularTrace.Core/ModularTrace.Core.csproj",
+        "core/ModularTrace.SampleHost/ModularTrace.SampleHost.csproj",
+        "cli/ModularTrace.Cli/ModularTrace.Cli.csproj",
+        "sdk/ModularTrace.Module.Sdk/ModularTrace.Module.Sdk.csproj",
+        "sdk/ModularTrace.Templates/ModularTrace.Templates.csproj",
+    ];
+
+    private readonly string _root = Directory.CreateTempSubdirectory("mtrace-packaging-").FullName;
+    private bool _templateInstalled;
+
+    private string Packages => Path.Combine(_root, "packages");
+
+    private string Hive => Path.Combine(_root, "template-hive");
+
+    private string Tool => Path.Combine(_root, "tools", OperatingSystem.IsWindows() ? "mtrace.exe" : "mtrace");
+
+    [Fact]
+    public void ModuleTemplate_BuiltWithThePackages_IsSignedStampedLoadableAndTraces()
+    {
+        // 1. Pack what the solution build already compiled (this test project references every packed project).
+        foreach (var packed in s_projects)
+        {
+            Run("dotnet", TimeSpan.FromMinutes(5), isolated: false, "pack", Path.Combine(RepoFiles.Root, packed), "-c", RepoFiles.Configuration, "--no-build", "-o", Packages);
+        }
+
+        var toolPackage = Directory.GetFiles(Packages, "ModularTrace.Cli.*.nupkg").Single();
+        var version = Path.GetFileNameWithoutExtension(toolPackage)["ModularTrace.Cli.".Length..];
+        foreach (var id in new[] { "ModularTrace.Core", "ModularTrace.Signing", "ModularTrace.SampleHost", "ModularTrace.Module.Sdk", "ModularTrace.Templates" })
+        {
+            Assert.True(File.Exists(Path.Combine(Packages, $"{id}.{version}.nupkg")), $"{id}.{version}.nupkg missing from {Packages}");
+        }
+
+        // 2. A directory outside any checkout: local packages first, the registry second; nothing above it imported.
+        File.WriteAllText(Path.Combine(_root, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <clear />
+                <add key="local" value="{Packages}" />
+                <add key="nuget.org" value="https://api.nuget.org/v3/index.json" protocolVersion="3" />
+              </packageSources>
+            </configuration>
+            """);
+        foreach (var stop in new[] { "Directory.Build.props", "Directory.Build.targets", "Directory.Packages.props" })
+        {
+            File.WriteAllText(Path.Combine(_root, stop), "<Project />\n");
+        }
+
+        // 3. The tool and the template, as the docs install them.
+        Dotnet(TimeSpan.FromMinutes(5), "tool", "install", "ModularTrace.Cli", "--version", version, "--tool-path", Path.Combine(_root, "tools"), "--add-source", Packages);
+        Dotnet(TimeSpan.FromMinutes(2), "new", "install", Path.Combine(Packages, $"ModularTrace.Templates.{version}.nupkg"), "--debug:custom-hive", Hive);
+        _templateInstalled = true;
+        var project = Path.Combine(_root, "MyEvents");
+        Dotnet(TimeSpan.FromMinutes(2), "new", "mtrace-module", "-n", "MyEvents", "-o", project, "--debug:custom-hive", Hive);
+
+        // 4. Build and run the template's own tests: they load the module into the sample host through ModuleLoader.
+        var test = Dotnet(TimeSpan.FromMinutes(15), "test", Path.Combine(project, "MyEvents.slnx"));
+        Assert.Matches(new Regex(@"Passed:\s+2\b"), test.Stdout);
+
+        var module = Path.Combine(project, "MyEvents", "bin", "Debug", "net10.0", "MyEvents.dll");
+        var certificate = Path.Combine(project, "MyEvents", "keys", "signing_key.x509");
+        Assert.True(File.Exists(Path.Combine(project, "MyEvents", "keys", "signing_key.pem")), "the first build did not generate the module's signing key");
+        Assert.False(
+            File.Exists(Path.Combine(Path.GetDirectoryName(module)!, "ModularTrace.Core.dll")),
+            "ModularTrace.Core.dll was copied into the module's output: the module would carry its own Hook<T> types");
+
+        // 5. The installed tool: signed with its key, stamped with the tool's vermagic and the host's hook CRC.
+        var symvers = Run(Tool, TimeSpan.FromMinutes(2), "hooks", "--symvers");
+        var crc = symvers.Stdout.Split('\n').Select(line => line.Split('\t')).Single(columns => columns.Length == 3 && columns[1] == "irq_handler_entry")[0];
+        var modinfo = Run(Tool, TimeSpan.FromMinutes(2), "modinfo", module, "--cert", certificate);
+        var fields = modinfo.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("signature:      valid (builtin keyring)", fields);
+        Assert.Contains($"name:           {ModuleName}", fields);
+        Assert.Contains("intree:         N", fields);
+        Assert.Contains($"hook:           {crc} irq_handler_entry", fields);
+        // The tool packed from this build has this build's Core, so its vermagic is the one the repository's host has.
+        Assert.Contains($"vermagic:       {VerMagic.Host}", fields);
+
+        // 6. mtrace run of the same tool loads it (enforcing signature, vermagic, CRCs) and records its event.
+        var run = Run(Tool, TimeSpan.FromMinutes(2), "run", "--load", module, "--cert", certificate, "--events", "2000", "--text");
+        Assert.Contains($"# host_vermagic: {VerMagic.Host}", run.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"# modules: {ModuleName}@0.1.0(O)", run.Stdout, StringComparison.Ordinal);
+        Assert.Matches(new Regex(@" irq_entry: irq=\d+ handler=\S+"), run.Stdout);
+    }
+
+    public void Dispose()
+    {
+        if (_templateInstalled)
+        {
+            // Best effort: the hive is inside _root and goes with it anyway.
+            Execute("dotnet", TimeSpan.FromMinutes(2), isolated: true, "new", "uninstall", "ModularTrace.Templates", "--debug:custom-hive", Hive);
+        }
+
+        try
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A process still holding a file must not turn a passing test into a failure; the OS cleans temp.
+        }
+    }
+
+    private MtraceResult Dotnet(TimeSpan timeout, params string[] args) => Run("dotnet", timeout, isolated: true, args);
+
+    private MtraceResult Run(string program, TimeSpan timeout, params string[] args) => Run(program, timeout, isolated: true, args);
+
+    /// <summary>Runs a command in the temporary directory; a non-zero exit fails the test with the command and its output.</summary>
+    private MtraceResult Run(string program, TimeSpan timeout, bool isolated, params string[] args)
+    {
+        var result = Execute(program, timeout, isolated, args);
+        Assert.True(result.ExitCode == 0, $"{program} {string.Join(' ', args)}\n{result}");
+        return result;
+    }
+
+    /// <summary>
+    /// <paramref name="isolated"/>: as a module author outside the checkout, with the installed tool first on PATH and a
+    /// NuGet cache of the test's own (so a package of the same version from an earlier run is never used instead).
+    /// Packing is not isolated: it reads the checkout's restore results, which name the usual cache.
+    /// </summary>
+    private MtraceResult Execute(string program, TimeSpan timeout, bool isolated, params string[] args)
+    {
+        var start = new ProcessStartInfo(program)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = _root,
+        };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        if (isolated)
+        {
+            start.Environment["PATH"] = Path.Combine(_root, "tools") + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH");
+            start.Environment["NUGET_PACKAGES"] = Path.Combine(_root, "nuget-packages");
+        }
+
+        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {program}");
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+            Assert.Fail($"{program} {string.Join(' ', args)} did not finish in {timeout.TotalMinutes} minutes\n{new MtraceResult(-1, stdout.Result, stderr.Result)}");
+        }
+
+        return new MtraceResult(process.ExitCode, stdout.Result, stderr.Result);
+    }
+}
