@@ -126,7 +126,8 @@ public sealed class TraceEvent
     private EventWriter ReserveSlow(int dynamicBytes)
     {
         var session = Session;
-        var buffer = session.CurrentBuffer();
+        var thread = ThreadTraceState.Current; // one thread-static load for the buffer, pid and cpu
+        var buffer = session.BufferOf(thread);
         var fixedSize = _fixedSize;
         var size = fixedSize + Math.Max(0, dynamicBytes);
         var slot = buffer.Reserve(size);
@@ -139,8 +140,8 @@ public sealed class TraceEvent
         var timestamp = session.Now();
         record[..fixedSize].Clear();
         BinaryPrimitives.WriteUInt16LittleEndian(record, Id);
-        BinaryPrimitives.WriteInt32LittleEndian(record[4..], CurrentTask.Pid);
-        BinaryPrimitives.WriteUInt32LittleEndian(record[8..], (uint)CurrentTask.Cpu);
+        BinaryPrimitives.WriteInt32LittleEndian(record[4..], CurrentTask.PidOf(thread));
+        BinaryPrimitives.WriteUInt32LittleEndian(record[8..], (uint)CurrentTask.CpuOf(thread));
         return new EventWriter(this, buffer, record, fixedSize, timestamp);
     }
 

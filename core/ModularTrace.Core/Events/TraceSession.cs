@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using ModularTrace.Buffers;
 using ModularTrace.Tasks;
 
@@ -16,9 +17,6 @@ namespace ModularTrace.Events;
 /// </remarks>
 public sealed class TraceSession
 {
-    [ThreadStatic]
-    private static RingBuffer? t_buffer;
-
     private readonly Lock _gate = new();
     private ImmutableArray<RingBuffer> _buffers = [];
     private ImmutableDictionary<string, TraceEvent> _events = ImmutableDictionary.Create<string, TraceEvent>(StringComparer.Ordinal);
@@ -196,20 +194,23 @@ public sealed class TraceSession
     };
 
     /// <summary>The calling thread's ring buffer, made on first use.</summary>
-    internal RingBuffer CurrentBuffer()
+    internal RingBuffer CurrentBuffer() => BufferOf(ThreadTraceState.Current);
+
+    /// <summary>The ring buffer of the thread whose state this is, made on first use (the buffer knows its session).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal RingBuffer BufferOf(ThreadTraceState state)
     {
-        // One thread-static load: the buffer knows its session.
-        var buffer = t_buffer;
-        return buffer is not null && ReferenceEquals(buffer.Session, this) ? buffer : NewBuffer();
+        var buffer = state.Buffer;
+        return buffer is not null && ReferenceEquals(buffer.Session, this) ? buffer : NewBuffer(state);
     }
 
-    private RingBuffer NewBuffer()
+    private RingBuffer NewBuffer(ThreadTraceState state)
     {
         lock (_gate)
         {
             var buffer = new RingBuffer(_buffers.Length, CurrentTask.Cpu, Options.BufferSize, Options.Overwrite) { Session = this };
             _buffers = _buffers.Add(buffer);
-            t_buffer = buffer;
+            state.Buffer = buffer;
             return buffer;
         }
     }
