@@ -7,13 +7,15 @@ namespace ModularTrace.Benchmarks;
 internal static class CycleCheck
 {
     private const double Tolerance = 0.05;
+    private const int Warmup = 520;
 
     public static int Run(int cycles)
     {
         var path = BenchHost.SampleModule("Sched");
         var (_, _, loader) = BenchHost.NewLoader();
-        // Warm up: JIT, caches, the first contexts; then measure from a settled baseline.
-        for (var i = 0; i < 20; i++)
+        // Warm up until every bounded structure is full, then measure from a settled baseline: JIT and caches, the
+        // loader's log (1000 lines, two per cycle) and the session's removed events kept decodable (256, four per cycle).
+        for (var i = 0; i < Warmup; i++)
         {
             ModuleLoadBenchmarks.LoadAndUnload(loader, path);
         }

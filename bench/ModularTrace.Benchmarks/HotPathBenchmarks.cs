@@ -27,6 +27,7 @@ public class HotPathBenchmarks
 
     private ExitEventHost _mono = null!;
     private ExitEventHost _counter = null!;
+    private ExitEventHost _coarse = null!;
     private HandWrittenRing _floor = null!;
     private StoringEventListener? _eventListener;
     private IDisposable? _subscription;
@@ -36,6 +37,7 @@ public class HotPathBenchmarks
     {
         _mono = new ExitEventHost(TraceClock.Mono, 1 << 20);
         _counter = new ExitEventHost(TraceClock.Counter, 1 << 20);
+        _coarse = new ExitEventHost(TraceClock.Coarse, 1 << 20);
         _floor = new HandWrittenRing(Batch * 2);
         _subscription = s_listener.Subscribe(new StoringObserver());
     }
@@ -52,7 +54,7 @@ public class HotPathBenchmarks
     {
         _eventListener?.Dispose();
         _subscription?.Dispose();
-        foreach (var host in new[] { _mono, _counter })
+        foreach (var host in new[] { _mono, _counter, _coarse })
         {
             if (host.Written > 0)
             {
@@ -88,6 +90,9 @@ public class HotPathBenchmarks
 
     [Benchmark(OperationsPerInvoke = Batch)]
     public void EnabledEvent3FieldsCounterClock() => FireBatch(_counter);
+
+    [Benchmark(OperationsPerInvoke = Batch)]
+    public void EnabledEvent3FieldsCoarseClock() => FireBatch(_coarse);
 
     [Benchmark(OperationsPerInvoke = Batch)]
     public void HandWrittenRingFloor()

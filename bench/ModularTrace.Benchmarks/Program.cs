@@ -15,5 +15,7 @@ if (args.Length > 0)
     }
 }
 
-BenchmarkSwitcher.FromAssembly(typeof(HotPathBenchmarks).Assembly).Run(args);
+// BenchmarkDotNet rebuilds Core and its references for each job: allow for a busy shared machine (default 2 min).
+var config = BenchmarkDotNet.Configs.ManualConfig.Create(BenchmarkDotNet.Configs.DefaultConfig.Instance).WithBuildTimeout(TimeSpan.FromMinutes(15));
+BenchmarkSwitcher.FromAssembly(typeof(HotPathBenchmarks).Assembly).Run(args, config);
 return 0;
