@@ -45,7 +45,7 @@ internal sealed class RunOptions
 
     public Option<bool> Overwrite { get; } = new("--overwrite") { Description = "Overwrite the oldest records when a buffer is full (default: drop the newest)." };
 
-    public Option<string> Clock { get; } = new("--clock") { Description = "Trace clock: mono (default) or counter.", DefaultValueFactory = _ => "mono" };
+    public Option<string> Clock { get; } = new("--clock") { Description = "Trace clock: mono (default), counter (exact order, no time) or coarse (milliseconds, cheaper than mono).", DefaultValueFactory = _ => "mono" };
 
     public Option<int> Cpus { get; } = new("--cpus") { Description = "Simulated CPUs.", DefaultValueFactory = _ => 2 };
 
@@ -78,7 +78,8 @@ internal sealed class RunOptions
         {
             "mono" => TraceClock.Mono,
             "counter" => TraceClock.Counter,
-            var other => throw new CliException($"unknown clock '{other}'", "use mono or counter", ExitCodes.Usage),
+            "coarse" => TraceClock.Coarse,
+            var other => throw new CliException($"unknown clock '{other}'", "use mono, counter or coarse", ExitCodes.Usage),
         };
         var duration = result.GetValue(Duration) is { } d ? Durations.Parse(d) : (TimeSpan?)null;
         if (duration is not null && result.GetValue(Events) is not null)

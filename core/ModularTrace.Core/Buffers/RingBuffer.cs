@@ -28,6 +28,9 @@ public sealed class RingBuffer
     private long _tail;      // start of the oldest unread record (CAS by the consumer, and by the writer when overwriting)
     private long _reserved;  // writer-private: start of the reserved record, or -1
     private int _reservedPad;
+    // _written, _bytes, _dropped and _overrun have one writer (the writing thread): plain increments published with
+    // release writes, which readers pair with acquire reads (no locked instruction on the write path).
+    // _read is advanced by consumers, who may race each other: interlocked.
     private long _written, _overrun, _dropped, _read, _bytes;
 
     /// <summary>Creates a buffer of <paramref name="capacity"/> bytes (rounded up to a power of two, at least 4 KiB).</summary>
@@ -50,6 +53,9 @@ public sealed class RingBuffer
     /// <summary>The CPU its writer ran as when the buffer was made.</summary>
     public int Cpu { get; }
 
+    /// <summary>The session whose thread-local buffer this is (null for a buffer made on its own).</summary>
+    internal object? Session { get; init; }
+
     /// <summary>Overwrite (flight recorder: oldest lost, counted as overrun) or discard (newest dropped).</summary>
     public bool Overwrite { get; }
 
@@ -64,15 +70,15 @@ public sealed class RingBuffer
     {
         get
         {
-            var written = Interlocked.Read(ref _written);
-            var read = Interlocked.Read(ref _read);
-            var overrun = Interlocked.Read(ref _overrun);
-            return new RingBufferStats(Id, Cpu, written - read - overrun, written, overrun, Interlocked.Read(ref _dropped), read, Interlocked.Read(ref _bytes));
+            var written = Volatile.Read(ref _written);
+            var read = Volatile.Read(ref _read);
+            var overrun = Volatile.Read(ref _overrun);
+            return new RingBufferStats(Id, Cpu, written - read - overrun, written, overrun, Volatile.Read(ref _dropped), read, Volatile.Read(ref _bytes));
         }
     }
 
     /// <summary>Events lost so far (overrun + dropped), for "[LOST N EVENTS]" markers.</summary>
-    public long Lost => Interlocked.Read(ref _overrun) + Interlocked.Read(ref _dropped);
+    public long Lost => Volatile.Read(ref _overrun) + Volatile.Read(ref _dropped);
 
     /// <summary>Reserves space for a payload; the writer thread only. Returns an empty span when the record is dropped.</summary>
     public Span<byte> Reserve(int payloadSize)
@@ -80,7 +86,7 @@ public sealed class RingBuffer
         var total = Align8(HeaderSize + payloadSize);
         if (total > _data.Length / 2)
         {
-            Interlocked.Increment(ref _dropped);
+            Volatile.Write(ref _dropped, _dropped + 1);
             return [];
         }
 
@@ -92,7 +98,7 @@ public sealed class RingBuffer
         {
             if (!Overwrite)
             {
-                Interlocked.Increment(ref _dropped);
+                Volatile.Write(ref _dropped, _dropped + 1);
                 return [];
             }
 
@@ -126,9 +132,19 @@ public sealed class RingBuffer
         var total = Align8(HeaderSize + payloadSize);
         WriteHeader((int)((head + pad) & _mask), (uint)total, timestamp);
         _reserved = -1;
-        Interlocked.Increment(ref _written);
-        Interlocked.Add(ref _bytes, total);
+        Volatile.Write(ref _written, _written + 1);
+        Volatile.Write(ref _bytes, _bytes + total);
         Volatile.Write(ref _head, head + pad + total);
+    }
+
+    /// <summary>
+    /// Empties the buffer without copying, counting its records as read (as clearing the kernel's <c>trace</c> file).
+    /// The writer thread only, and only while no reader runs: the benchmarks use it to keep a ring from filling.
+    /// </summary>
+    internal void Clear()
+    {
+        Volatile.Write(ref _read, Volatile.Read(ref _written) - Volatile.Read(ref _overrun));
+        Volatile.Write(ref _tail, _head);
     }
 
     /// <summary>Forgets the reservation (a filter rejected the record); the writer thread only.</summary>
@@ -225,7 +241,7 @@ public sealed class RingBuffer
         var size = word & ~PaddingFlag;
         if (Interlocked.CompareExchange(ref _tail, tail + size, tail) == tail && (word & PaddingFlag) == 0)
         {
-            Interlocked.Increment(ref _overrun);
+            Volatile.Write(ref _overrun, _overrun + 1);
         }
 
         return true;

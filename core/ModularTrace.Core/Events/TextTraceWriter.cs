@@ -20,7 +20,7 @@ public static class TextTraceWriter
             text.Append("# ").Append(line).Append('\n');
         }
 
-        text.Append(CultureInfo.InvariantCulture, $"# trace_clock: {(session.Options.Clock == TraceClock.Mono ? "mono" : "counter")}\n");
+        text.Append(CultureInfo.InvariantCulture, $"# trace_clock: {TraceSession.ClockName(session.Options.Clock)}\n");
         text.Append(CultureInfo.InvariantCulture, $"# entries-in-buffer/entries-written: {entries}/{written}   #B:{session.Buffers.Length}\n#\n");
         text.Append("#           TASK-PID     CPU#  ||||   TIMESTAMP  FUNCTION\n");
         text.Append("#              | |         |   ||||      |         |\n");

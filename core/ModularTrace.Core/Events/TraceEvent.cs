@@ -32,7 +32,11 @@ public sealed class TraceEvent
         Name = name;
         Class = eventClass;
         Owner = owner;
+        _fixedSize = eventClass.Layout.FixedSize;
     }
+
+    // Read on every Reserve: a field of its own instead of Class.Layout.FixedSize.
+    private readonly int _fixedSize;
 
     /// <summary>The session the event writes into.</summary>
     public TraceSession Session { get; }
@@ -74,6 +78,9 @@ public sealed class TraceEvent
 
     /// <summary>The attached triggers (the <c>trigger</c> file).</summary>
     public IReadOnlyList<EventTrigger> Triggers => Volatile.Read(ref _triggers);
+
+    /// <summary>The triggers as the array Commit walks (no interface calls on the write path).</summary>
+    internal EventTrigger[] TriggerArray => Volatile.Read(ref _triggers);
 
     /// <summary>Whether the event was removed (its module unloaded); records already written stay readable.</summary>
     public bool IsRemoved { get; internal set; }
@@ -118,8 +125,11 @@ public sealed class TraceEvent
 
     private EventWriter ReserveSlow(int dynamicBytes)
     {
-        var buffer = Session.CurrentBuffer();
-        var size = Class.Layout.FixedSize + Math.Max(0, dynamicBytes);
+        var session = Session;
+        var thread = ThreadTraceState.Current; // one thread-static load for the buffer, pid and cpu
+        var buffer = session.BufferOf(thread);
+        var fixedSize = _fixedSize;
+        var size = fixedSize + Math.Max(0, dynamicBytes);
         var slot = buffer.Reserve(size);
         if (slot.IsEmpty)
         {
@@ -127,12 +137,12 @@ public sealed class TraceEvent
         }
 
         var record = slot[..size];
-        var timestamp = Session.Now();
-        record[..Class.Layout.FixedSize].Clear();
+        var timestamp = session.Now();
+        record[..fixedSize].Clear();
         BinaryPrimitives.WriteUInt16LittleEndian(record, Id);
-        BinaryPrimitives.WriteInt32LittleEndian(record[4..], CurrentTask.Pid);
-        BinaryPrimitives.WriteUInt32LittleEndian(record[8..], (uint)CurrentTask.Cpu);
-        return new EventWriter(this, buffer, record, Class.Layout.FixedSize, timestamp);
+        BinaryPrimitives.WriteInt32LittleEndian(record[4..], CurrentTask.PidOf(thread));
+        BinaryPrimitives.WriteUInt32LittleEndian(record[8..], (uint)CurrentTask.CpuOf(thread));
+        return new EventWriter(this, buffer, record, fixedSize, timestamp);
     }
 
     internal void CountFiltered() => Interlocked.Increment(ref _filtered);
@@ -250,8 +260,8 @@ public ref struct EventWriter
         }
 
         _buffer!.Commit(_end, _timestamp);
-        var triggers = ev.Triggers;
-        for (var i = 0; i < triggers.Count; i++)
+        var triggers = ev.TriggerArray;
+        for (var i = 0; i < triggers.Length; i++)
         {
             triggers[i].Fire(ev, record);
         }

@@ -8,6 +8,13 @@ public enum TraceClock
 
     /// <summary>A global atomic counter: orders events exactly across threads, measures no time.</summary>
     Counter,
+
+    /// <summary>
+    /// Coarse monotonic time in milliseconds (<c>Environment.TickCount64</c>, <c>CLOCK_MONOTONIC_COARSE</c> on Linux; the
+    /// kernel's jiffies-based <c>uptime</c> clock): comparable across threads, cheaper to read than <see cref="Mono"/>,
+    /// but it advances in steps of one tick (1-4 ms), so events within a tick share a timestamp.
+    /// </summary>
+    Coarse,
 }
 
 /// <summary>How a session's ring buffers behave.</summary>

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using ModularTrace.Buffers;
 using ModularTrace.Tasks;
 
@@ -16,12 +17,6 @@ namespace ModularTrace.Events;
 /// </remarks>
 public sealed class TraceSession
 {
-    [ThreadStatic]
-    private static RingBuffer? t_buffer;
-
-    [ThreadStatic]
-    private static TraceSession? t_bufferSession;
-
     private readonly Lock _gate = new();
     private ImmutableArray<RingBuffer> _buffers = [];
     private ImmutableDictionary<string, TraceEvent> _events = ImmutableDictionary.Create<string, TraceEvent>(StringComparer.Ordinal);
@@ -36,7 +31,11 @@ public sealed class TraceSession
     public TraceSession(TraceOptions? options = null)
     {
         Options = options ?? new TraceOptions();
+        _clock = Options.Clock;
     }
+
+    // Read on every record: a field of its own instead of Options.Clock.
+    private readonly TraceClock _clock;
 
     /// <summary>How many removed events stay decodable (their records may still sit in the buffers).</summary>
     public const int RemovedEventsKept = 256;
@@ -61,7 +60,12 @@ public sealed class TraceSession
     public ImmutableArray<RingBuffer> Buffers => _buffers;
 
     /// <summary>Clock ticks per second of <see cref="Options"/>' clock (0 for the counter clock).</summary>
-    public long ClockFrequency => Options.Clock == TraceClock.Mono ? Stopwatch.Frequency : 0;
+    public long ClockFrequency => Options.Clock switch
+    {
+        TraceClock.Mono => Stopwatch.Frequency,
+        TraceClock.Coarse => 1000,
+        _ => 0,
+    };
 
     /// <summary>Defines an event.</summary>
     /// <exception cref="InvalidOperationException">An event of that system and name exists (EEXIST), or ids are exhausted.</exception>
@@ -173,23 +177,40 @@ public sealed class TraceSession
     }
 
     /// <summary>The current time on the session's clock.</summary>
-    public long Now() => Options.Clock == TraceClock.Mono ? Stopwatch.GetTimestamp() : Interlocked.Increment(ref _counter);
+    public long Now() => _clock switch
+    {
+        TraceClock.Mono => Stopwatch.GetTimestamp(),
+        TraceClock.Coarse => Environment.TickCount64,
+        _ => Interlocked.Increment(ref _counter),
+    };
+
+    /// <summary>The name <c>trace_clock</c> shows and <c>mtrace run --clock</c> takes: mono, counter or coarse.</summary>
+    public static string ClockName(TraceClock clock) => clock switch
+    {
+        TraceClock.Mono => "mono",
+        TraceClock.Counter => "counter",
+        TraceClock.Coarse => "coarse",
+        _ => throw new ArgumentOutOfRangeException(nameof(clock), clock, "unknown trace clock"),
+    };
 
     /// <summary>The calling thread's ring buffer, made on first use.</summary>
-    internal RingBuffer CurrentBuffer()
+    internal RingBuffer CurrentBuffer() => BufferOf(ThreadTraceState.Current);
+
+    /// <summary>The ring buffer of the thread whose state this is, made on first use (the buffer knows its session).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal RingBuffer BufferOf(ThreadTraceState state)
     {
-        var buffer = t_buffer;
-        return buffer is not null && ReferenceEquals(t_bufferSession, this) ? buffer : NewBuffer();
+        var buffer = state.Buffer;
+        return buffer is not null && ReferenceEquals(buffer.Session, this) ? buffer : NewBuffer(state);
     }
 
-    private RingBuffer NewBuffer()
+    private RingBuffer NewBuffer(ThreadTraceState state)
     {
         lock (_gate)
         {
-            var buffer = new RingBuffer(_buffers.Length, CurrentTask.Cpu, Options.BufferSize, Options.Overwrite);
+            var buffer = new RingBuffer(_buffers.Length, CurrentTask.Cpu, Options.BufferSize, Options.Overwrite) { Session = this };
             _buffers = _buffers.Add(buffer);
-            t_buffer = buffer;
-            t_bufferSession = this;
+            state.Buffer = buffer;
             return buffer;
         }
     }

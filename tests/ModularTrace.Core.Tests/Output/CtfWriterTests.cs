@@ -50,6 +50,21 @@ public sealed class CtfWriterTests : IDisposable
     }
 
     [Fact]
+    public void Write_CoarseClock_DeclaresMillisecondsOfACoarseMonotonicClock()
+    {
+        var (session, ev, _) = Define(new TraceOptions { Clock = TraceClock.Coarse });
+        WriteRecords(ev, 1);
+        var dir = Path.Combine(_root, "trace");
+
+        CtfWriter.Write(dir, session, new TraceReader(session).Read(consume: true), s_env);
+
+        var metadata = File.ReadAllText(Path.Combine(dir, "metadata"));
+        Assert.Contains("name = monotonic_coarse;", metadata, StringComparison.Ordinal);
+        Assert.Contains("freq = 1000;", metadata, StringComparison.Ordinal);
+        Assert.Contains("map = clock.monotonic_coarse.value;", metadata, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Write_RemovedEvent_IsStillDescribed()
     {
         var (session, ev, _) = Define(new TraceOptions());

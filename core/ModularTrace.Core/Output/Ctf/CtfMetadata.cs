@@ -48,6 +48,11 @@ internal static class CtfMetadata
             text.Append("\tdescription = \"monotonic time: Stopwatch ticks (CLOCK_MONOTONIC on Linux)\";\n");
             text.Append(CultureInfo.InvariantCulture, $"\tfreq = {session.ClockFrequency};\n");
         }
+        else if (session.Options.Clock == TraceClock.Coarse)
+        {
+            text.Append("\tdescription = \"coarse monotonic time: Environment.TickCount64 milliseconds (CLOCK_MONOTONIC_COARSE on Linux)\";\n");
+            text.Append(CultureInfo.InvariantCulture, $"\tfreq = {session.ClockFrequency};\n");
+        }
         else
         {
             // The counter clock measures no time: one count per event, shown as if it were a nanosecond.
@@ -86,7 +91,12 @@ internal static class CtfMetadata
     }
 
     /// <summary>The CTF clock name of a session clock.</summary>
-    public static string ClockName(TraceClock clock) => clock == TraceClock.Mono ? "monotonic" : "counter";
+    public static string ClockName(TraceClock clock) => clock switch
+    {
+        TraceClock.Mono => "monotonic",
+        TraceClock.Coarse => "monotonic_coarse",
+        _ => "counter",
+    };
 
     private static readonly (string Name, int Size, bool Signed)[] s_integers =
     [

@@ -1,0 +1,21 @@
+using BenchmarkDotNet.Running;
+using ModularTrace.Benchmarks;
+
+// Console checks first; anything else goes to BenchmarkDotNet (--filter, --job, ...).
+if (args.Length > 0)
+{
+    switch (args[0])
+    {
+        case "--check-cycles":
+            return CycleCheck.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 1000);
+        case "--throughput":
+            return ThroughputCheck.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2_000_000);
+        case "--memory":
+            return MemoryCost.Run();
+    }
+}
+
+// BenchmarkDotNet rebuilds Core and its references for each job: allow for a busy shared machine (default 2 min).
+var config = BenchmarkDotNet.Configs.ManualConfig.Create(BenchmarkDotNet.Configs.DefaultConfig.Instance).WithBuildTimeout(TimeSpan.FromMinutes(15));
+BenchmarkSwitcher.FromAssembly(typeof(HotPathBenchmarks).Assembly).Run(args, config);
+return 0;
