@@ -303,7 +303,7 @@ internal static class LabScenarios
         return new LabResult("dynamic", "Attach events to functions at run time instead of shipping trace events: but then the function signature becomes the ABI.",
             "Torvalds / Desnoyers, 2018 (seed 001)", evidence,
             survivesInsertion && loudOnRemoval
-                ? "both hold: binding by argument name survives an inserted argument (sched_switch gained 'preempt'), while a removed argument or a renamed hook breaks the spec, loudly and with the position, never silently"
+                ? "holds, both ways: binding by argument name survives an inserted argument (sched_switch gained 'preempt'), while a removed argument or a renamed hook breaks the spec, loudly and with the position, never silently"
                 : "does not hold as stated: see the evidence");
     }
 }
