@@ -2,7 +2,8 @@
 # fuzz.sh HARNESS SECONDS: build the fuzz app, instrument ModularTrace.Core and ModularTrace.Signing with the
 # sharpfuzz tool, run afl-fuzz for SECONDS, print afl's numbers. Exit 0 when afl found no crash, 1 when it did
 # (the inputs are listed; copy them to crashes/HARNESS/ as regression inputs), 2 on a usage or setup error.
-# Needs afl++ (Debian: apt-get install afl++). Work files go to $MTRACE_FUZZ_WORK (default: /tmp/mtrace-fuzz).
+# Needs afl++ (Debian: apt-get install afl++). Work files go to $MTRACE_FUZZ_WORK (default: /tmp/mtrace-fuzz);
+# MTRACE_FUZZ_RESUME=1 resumes the last campaign of HARNESS instead of starting over.
 set -euo pipefail
 if [ $# -ne 2 ] || ! [[ $2 =~ ^[0-9]+$ ]]; then
   echo "usage: $0 HARNESS SECONDS   (harnesses: trailer manifest filter symvers)" >&2
@@ -30,7 +31,10 @@ for dll in ModularTrace.Core.dll ModularTrace.Signing.dll; do
 done
 
 out="$work/out-$harness"
-rm -rf "$out"
+# MTRACE_FUZZ_RESUME=1 continues the previous campaign (AFL_AUTORESUME keeps its queue and execs_done).
+if [ "${MTRACE_FUZZ_RESUME:-0}" != 1 ]; then
+  rm -rf "$out"
+fi
 # Shared CI and developer machines: no CPU pinning, no core_pattern or governor demands, plain log output.
 export AFL_SKIP_BIN_CHECK=1 AFL_NO_AFFINITY=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 \
   AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_AUTORESUME=1 DOTNET_TieredPGO=0
