@@ -13,16 +13,17 @@ namespace ModularTrace.Fuzz;
 /// One harness per parser of outside input. Each accepts only the parser's documented outcomes and throws
 /// <see cref="FuzzFailure"/> for anything else; an unexpected exception escapes as is. Either way afl sees a crash.
 /// </summary>
-internal static class Harnesses
+internal static partial class Harnesses
 {
-    // Neither the dynamic-event spec parser (ModularTrace.Events.Dynamic) nor the control-socket protocol
-    // (ModularTrace.Control) exists in this tree; their harnesses join this table when they land.
     public static readonly FrozenDictionary<string, Action<byte[]>> All = new Dictionary<string, Action<byte[]>>
     {
         ["trailer"] = Trailer,
         ["manifest"] = Manifest,
         ["filter"] = Filter,
         ["symvers"] = SymversText,
+        ["dynamic"] = Dynamic,
+        ["format"] = Format,
+        ["control"] = Control,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
     private static readonly Lazy<Keyrings> s_keyrings = new(() =>
@@ -146,7 +147,7 @@ internal static class Harnesses
         return record;
     }
 
-    private static void Require(bool condition, string message)
+    internal static void Require(bool condition, string message)
     {
         if (!condition)
         {

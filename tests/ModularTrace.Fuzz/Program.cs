@@ -3,11 +3,11 @@ using SharpFuzz;
 
 // mtrace-fuzz HARNESS                 afl++ child: one input on stdin per run (SharpFuzz's out-of-process fork server)
 // mtrace-fuzz --replay [HARNESS...]   every corpus/ and crashes/ input through its harness, in-process, no afl needed
-// mtrace-fuzz --generate DIR          writes the seed corpora and the public certificate the trailer harness trusts
+// mtrace-fuzz --generate DIR [HARNESS...]  writes the seed corpora (all, or those named) and the public certificate the trailer harness trusts
 // mtrace-fuzz --list                  harness names
 if (args.Length == 0)
 {
-    Console.Error.WriteLine($"usage: mtrace-fuzz HARNESS | --replay [HARNESS...] | --generate DIR | --list\nharnesses: {string.Join(", ", Harnesses.All.Keys)}");
+    Console.Error.WriteLine($"usage: mtrace-fuzz HARNESS | --replay [HARNESS...] | --generate DIR [HARNESS...] | --list\nharnesses: {string.Join(", ", Harnesses.All.Keys)}");
     return 2;
 }
 
@@ -18,8 +18,8 @@ switch (args[0])
         return 0;
     case "--replay":
         return Replay.Run(args[1..]);
-    case "--generate" when args.Length == 2:
-        Seeds.Generate(args[1]);
+    case "--generate" when args.Length >= 2:
+        Seeds.Generate(args[1], args[2..]);
         return 0;
 }
 

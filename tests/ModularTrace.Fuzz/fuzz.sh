@@ -6,7 +6,7 @@
 # MTRACE_FUZZ_RESUME=1 resumes the last campaign of HARNESS instead of starting over.
 set -euo pipefail
 if [ $# -ne 2 ] || ! [[ $2 =~ ^[0-9]+$ ]]; then
-  echo "usage: $0 HARNESS SECONDS   (harnesses: trailer manifest filter symvers)" >&2
+  echo "usage: $0 HARNESS SECONDS   (harnesses: mtrace-fuzz --list)" >&2
   exit 2
 fi
 harness=$1

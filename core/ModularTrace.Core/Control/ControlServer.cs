@@ -221,7 +221,8 @@ public sealed partial class ControlServer : IAsyncDisposable, IDisposable
         }
     }
 
-    private async Task ConverseAsync(NetworkStream stream, int peerPid)
+    /// <summary>One connection's conversation over any stream (the socket, or a fuzzer's bytes): frames in, replies out.</summary>
+    internal async Task ConverseAsync(Stream stream, int peerPid)
     {
         var token = _stopping.Token;
         var greeted = false;

@@ -189,14 +189,10 @@ public sealed partial class ModuleLoader
         {
             var directory = Path.GetDirectoryName(Path.GetFullPath(origin)) ?? ".";
             var path = Path.Combine(directory, reference + ".dll");
-            byte[] bytes;
-            try
+            var bytes = ModuleFile.TryRead(path, out var error);
+            if (bytes is null)
             {
-                bytes = File.ReadAllBytes(path);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                return Refuse($"{_name}: dependency {reference} is neither a host assembly nor a loaded module, and {reference}.dll beside it cannot be read: {ex.Message}", null);
+                return Refuse($"{_name}: dependency {reference} is neither a host assembly nor a loaded module, and {reference}.dll beside it cannot be read: {error}", null);
             }
 
             var check = SignatureVerifier.Verify(bytes, loader.Keyrings);

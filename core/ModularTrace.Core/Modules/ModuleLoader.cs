@@ -111,18 +111,9 @@ public sealed partial class ModuleLoader
     public ModuleLoadResult Load(string path, LoadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        byte[] bytes;
-        try
-        {
-            // Verify the same bytes we load; opening the file twice would let them change in between.
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return ModuleLoadResult.Refused($"{path}: {ex.Message}", null, []);
-        }
-
-        return Load(bytes, path, options);
+        // Verify the same bytes we load; opening the file twice would let them change in between.
+        var bytes = ModuleFile.TryRead(path, out var error);
+        return bytes is null ? ModuleLoadResult.Refused($"{path}: {error}", null, []) : Load(bytes, path, options);
     }
 
     /// <summary>Loads a module from bytes already read; <paramref name="origin"/> is its path (dependencies are looked for beside it).</summary>
