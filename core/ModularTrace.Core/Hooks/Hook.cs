@@ -21,13 +21,7 @@ public abstract class Hook
     // null means no probe, as the kernel's NULL funcs pointer.
     private protected Array? _probes;
 
-    // Two in-flight counters, selected by the low bit of _epoch (a two-slot SRCU). Firing increments the current
-    // slot before it reads the probe array; Synchronize flips the epoch and waits for the old slot to drain.
-    private int _epoch;
-    private int _inflight0;
-    private int _inflight1;
     private long _faults;
-    private readonly Lock _syncGate = new();
 
     private protected Hook(string name, Type[] types, string[] argumentNames)
     {
@@ -69,29 +63,12 @@ public abstract class Hook
     /// (the kernel's <c>tracepoint_synchronize_unregister</c>). Call it before releasing whatever a detached
     /// probe uses, such as a module's load context. Do not call it from inside a probe.
     /// </summary>
-    public void Synchronize()
-    {
-        lock (_syncGate)
-        {
-            // Readers that picked the old slot may still increment it after the flip; they then read the probe
-            // array after their (fully fenced) increment, so they see the array published before this call.
-            var old = Interlocked.Increment(ref _epoch) - 1;
-            var spin = new SpinWait();
-            while (Volatile.Read(ref (old & 1) == 0 ? ref _inflight0 : ref _inflight1) != 0)
-            {
-                spin.SpinOnce();
-            }
-        }
-    }
-
-    private protected int EnterFiring()
-    {
-        var slot = Volatile.Read(ref _epoch) & 1;
-        Interlocked.Increment(ref slot == 0 ? ref _inflight0 : ref _inflight1);
-        return slot;
-    }
-
-    private protected void ExitFiring(int slot) => Interlocked.Decrement(ref slot == 0 ? ref _inflight0 : ref _inflight1);
+    /// <remarks>
+    /// The grace period is process-wide, as the kernel's: it also waits for firings of other hooks that were running
+    /// when it started (<see cref="GracePeriod"/>), so one call after detaching from many hooks covers them all.
+    /// </remarks>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "Public API: callers synchronize the hook (or registry) they detached from; that the grace period is process-wide is an implementation choice.")]
+    public void Synchronize() => GracePeriod.Synchronize();
 
     private protected void CountFault(object? owner, Exception exception)
     {

@@ -66,14 +66,9 @@ public sealed class HookRegistry
     /// <summary>The symvers table of this registry.</summary>
     public Symvers ToSymvers() => Symvers.FromHooks(_hooks.Values);
 
-    /// <summary>Waits until no detached probe is running on any hook (see <see cref="Hook.Synchronize"/>).</summary>
-    public void Synchronize()
-    {
-        foreach (var hook in _hooks.Values)
-        {
-            hook.Synchronize();
-        }
-    }
+    /// <summary>Waits until no detached probe is running on any hook (one process-wide grace period, see <see cref="Hook.Synchronize"/>).</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822:Mark members as static", Justification = "Public API: callers synchronize the hook (or registry) they detached from; that the grace period is process-wide is an implementation choice.")]
+    public void Synchronize() => GracePeriod.Synchronize();
 
     /// <summary>Detaches every probe of <paramref name="owner"/> from every hook; returns how many.</summary>
     public int DetachOwnedBy(object owner) => _hooks.Values.Sum(hook => hook.DetachOwnedBy(owner));

@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
+using ModularTrace.Tasks;
 
 namespace ModularTrace.Hooks;
 
@@ -127,7 +128,8 @@ public abstract class ProbeSite<TProbe> : Hook
     private protected void FireSlow<TArgs>(TArgs args)
         where TArgs : struct, IProbeInvoker<TProbe>
     {
-        var slot = EnterFiring();
+        var reader = ThreadTraceState.Current;
+        var parity = GracePeriod.Enter(reader);
         try
         {
             // Re-read after entering: Synchronize relies on this read following the in-flight increment.
@@ -153,7 +155,7 @@ public abstract class ProbeSite<TProbe> : Hook
         }
         finally
         {
-            ExitFiring(slot);
+            GracePeriod.Exit(reader, parity);
         }
     }
 }

@@ -33,7 +33,15 @@ public static class CurrentTask
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static int CpuOf(ThreadTraceState state) => state.IsSet ? state.Cpu : Thread.GetCurrentProcessorId() % s_processorCount;
+    internal static int CpuOf(ThreadTraceState state) => state.IsSet ? state.Cpu : HostCpu();
+
+    // The processor id is below the processor count except where CPUs are offline or the process is limited to some;
+    // the remainder (an integer division, about 10 ns) is only paid there.
+    private static int HostCpu()
+    {
+        var id = Thread.GetCurrentProcessorId();
+        return (uint)id < (uint)s_processorCount ? id : (id & int.MaxValue) % s_processorCount;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int PidOf(ThreadTraceState state) => state.IsSet ? state.Pid : state.ManagedThreadId;

@@ -7,7 +7,7 @@ namespace ModularTrace.Tasks;
 /// What every record reads about its thread (the task it runs as, its ring buffer) behind one thread-static load;
 /// a thread-static access costs several nanoseconds, and a record used to make five of them.
 /// </summary>
-/// <remarks>Only its own thread touches an instance, so its fields need no synchronisation.</remarks>
+/// <remarks>Only its own thread writes an instance; a grace period reads the firing counters (<see cref="Hooks.GracePeriod"/>).</remarks>
 internal sealed class ThreadTraceState
 {
     [ThreadStatic]
@@ -28,6 +28,17 @@ internal sealed class ThreadTraceState
     /// <summary>The thread's ring buffer in the session that wrote last from it (<see cref="RingBuffer.Session"/>).</summary>
     public RingBuffer? Buffer;
 
+    /// <summary>Firings in progress on this thread, by epoch parity (<see cref="Hooks.GracePeriod"/>); written by this thread only.</summary>
+    public int Readers0;
+
+    /// <summary>See <see cref="Readers0"/>.</summary>
+    public int Readers1;
+
+    private readonly WeakReference<Thread> _thread = new(Thread.CurrentThread);
+
+    /// <summary>Whether the thread that owns this state still runs.</summary>
+    public bool IsAlive => _thread.TryGetTarget(out var thread) && thread.IsAlive;
+
     /// <summary>The calling thread's state, made on first use.</summary>
     public static ThreadTraceState Current
     {
@@ -36,5 +47,10 @@ internal sealed class ThreadTraceState
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static ThreadTraceState Create() => t_current = new ThreadTraceState();
+    private static ThreadTraceState Create()
+    {
+        var state = new ThreadTraceState();
+        Hooks.GracePeriod.Register(state);
+        return t_current = state;
+    }
 }

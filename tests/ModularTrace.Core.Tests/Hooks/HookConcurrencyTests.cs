@@ -1,4 +1,5 @@
 using ModularTrace.Hooks;
+using ModularTrace.Tasks;
 
 namespace ModularTrace.Core.Tests.Hooks;
 
@@ -130,5 +131,63 @@ public sealed class HookConcurrencyTests
         Assert.Equal(1, Volatile.Read(ref finished));
         JoinAll(firer);
         JoinAll(synchronizer);
+    }
+
+    [Fact]
+    public void Synchronize_AfterFiringThreadsExited_ForgetsTheirCountersButKeepsLiveOnes()
+    {
+        var hook = new Hook<int>("h", "x");
+        hook.Attach(_ => { });
+        var states = new ThreadTraceState[Firers];
+        JoinAll(StartThreads(Firers, i =>
+        {
+            hook.Fire(i);
+            states[i] = ThreadTraceState.Current;
+        }));
+        hook.Fire(0);
+        Assert.All(states, state => Assert.True(GracePeriod.IsRegistered(state)));
+
+        GC.KeepAlive(hook);
+        // Thread objects of exited threads are only weakly held; a grace period prunes their states.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        hook.Synchronize();
+
+        Assert.All(states, state => Assert.False(GracePeriod.IsRegistered(state)));
+        Assert.True(GracePeriod.IsRegistered(ThreadTraceState.Current)); // this thread fired and still runs
+    }
+
+    [Fact]
+    public void Fire_NestedFromInsideAProbe_SynchronizeStillWaitsForTheOuterProbe()
+    {
+        var outer = new Hook<int>("outer", "x");
+        var inner = new Hook<int>("inner", "x");
+        using var entered = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        using var synchronized = new ManualResetEventSlim();
+        var innerCalls = 0;
+        inner.Attach(_ => innerCalls++);
+        Action<int> probe = x =>
+        {
+            inner.Fire(x); // a probe that fires another hook: the thread's counters nest
+            entered.Set();
+            release.Wait();
+        };
+        outer.Attach(probe);
+        var firer = StartThreads(1, _ => outer.Fire(1));
+        entered.Wait();
+        outer.Detach(probe);
+
+        var synchronizer = StartThreads(1, _ =>
+        {
+            outer.Synchronize();
+            synchronized.Set();
+        });
+        Assert.False(synchronized.Wait(200));
+        release.Set();
+        Assert.True(synchronized.Wait(TimeSpan.FromMinutes(1)));
+        JoinAll(firer);
+        JoinAll(synchronizer);
+        Assert.Equal(1, innerCalls);
     }
 }
