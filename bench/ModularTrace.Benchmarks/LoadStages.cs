@@ -20,6 +20,8 @@ internal static class LoadStages
         var keyrings = BenchHost.DevKeyrings();
         var stages = new[] { "read file", "verify signature", "read manifest", "context + LoadFromStream", "entry type + instance", "Init (events, probes)", "whole ModuleLoader.Load" };
         var times = stages.Select(_ => new List<double>()).ToArray();
+        var jit = new List<double>();
+        var jitted = new List<long>();
         for (var round = 0; round < rounds; round++)
         {
             var t = Stopwatch.GetTimestamp();
@@ -38,9 +40,13 @@ internal static class LoadStages
                 t = Lap(times[4], t);
                 var (hooks, session, _) = BenchHost.NewLoader();
                 var owner = new object();
+                var jitBefore = System.Runtime.JitInfo.GetCompilationTime(currentThread: true);
+                var methodsBefore = System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: true);
                 t = Stopwatch.GetTimestamp();
                 entry.Init(new ModuleContext(manifest.Name, hooks.Registry, session, manifest.Hooks.Keys, owner));
                 Lap(times[5], t);
+                jit.Add((System.Runtime.JitInfo.GetCompilationTime(currentThread: true) - jitBefore).TotalMilliseconds);
+                jitted.Add(System.Runtime.JitInfo.GetCompiledMethodCount(currentThread: true) - methodsBefore);
                 hooks.Registry.DetachOwnedBy(owner);
                 hooks.Registry.Synchronize();
             }
@@ -68,6 +74,9 @@ internal static class LoadStages
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {stages[i],-26} {sorted[sorted.Length / 2],9:F3} ms   [{times[i][0]:F3} ms]"));
         }
 
+        var jitSorted = jit.Order().ToArray();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  of Init: JIT {jitSorted[jitSorted.Length / 2]:F3} ms for {jitted.Order().ElementAt(jitted.Count / 2)} methods (median)"));
         return 0;
     }
 

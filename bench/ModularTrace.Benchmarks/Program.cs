@@ -12,6 +12,8 @@ if (args.Length > 0)
             return ThroughputCheck.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 2_000_000);
         case "--memory":
             return MemoryCost.Run();
+        case "--jit-probe":
+            return JitProbe.Run();
         case "--load-stages":
             return LoadStages.Run(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 30);
     }
