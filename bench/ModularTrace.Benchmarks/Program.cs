@@ -1,3 +1,4 @@
+using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using ModularTrace.Benchmarks;
 
@@ -20,6 +21,10 @@ if (args.Length > 0)
 }
 
 // BenchmarkDotNet rebuilds Core and its references for each job: allow for a busy shared machine (default 2 min).
-var config = BenchmarkDotNet.Configs.ManualConfig.Create(BenchmarkDotNet.Configs.DefaultConfig.Instance).WithBuildTimeout(TimeSpan.FromMinutes(15));
+// Every benchmark process runs as mtrace does, without dynamic PGO (the csproj's TieredPGO does not reach
+// BenchmarkDotNet's generated project): EventSource, DiagnosticSource and the floor run under the same setting.
+var config = BenchmarkDotNet.Configs.ManualConfig.Create(BenchmarkDotNet.Configs.DefaultConfig.Instance)
+    .WithBuildTimeout(TimeSpan.FromMinutes(15))
+    .AddJob(Job.Default.WithEnvironmentVariables(new EnvironmentVariable("DOTNET_TieredPGO", "0")).AsMutator());
 BenchmarkSwitcher.FromAssembly(typeof(HotPathBenchmarks).Assembly).Run(args, config);
 return 0;

@@ -46,9 +46,11 @@ public sealed class HookSignature : IEquatable<HookSignature>
 
         Name = name;
         Arguments = args;
-        Prototype = FormatPrototype(name, args);
-        Crc = ComputeCrc(Prototype);
     }
+
+    // Made on first use (symvers, modpost, a module load): a hook nobody looks at does not carry its prototype text.
+    private string? _prototype;
+    private long _crc = -1;
 
     /// <summary>The hook name.</summary>
     public string Name { get; }
@@ -57,10 +59,37 @@ public sealed class HookSignature : IEquatable<HookSignature>
     public ImmutableArray<HookArgument> Arguments { get; }
 
     /// <summary>The canonical prototype text, <c>name(type arg, ...)</c>; the CRC's input.</summary>
-    public string Prototype { get; }
+    public string Prototype
+    {
+        get
+        {
+            var prototype = Volatile.Read(ref _prototype);
+            if (prototype is null)
+            {
+                // Racing threads compute the same text; either copy may win.
+                prototype = FormatPrototype(Name, Arguments);
+                Volatile.Write(ref _prototype, prototype);
+            }
+
+            return prototype;
+        }
+    }
 
     /// <summary>CRC-32 of <see cref="Prototype"/>.</summary>
-    public uint Crc { get; }
+    public uint Crc
+    {
+        get
+        {
+            var crc = Volatile.Read(ref _crc);
+            if (crc < 0)
+            {
+                crc = ComputeCrc(Prototype);
+                Volatile.Write(ref _crc, crc);
+            }
+
+            return (uint)crc;
+        }
+    }
 
     /// <summary>The CRC as symvers prints it: <c>0x</c> and eight lower-case hex digits.</summary>
     public string CrcText => FormatCrc(Crc);

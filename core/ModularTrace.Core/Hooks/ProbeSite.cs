@@ -9,7 +9,9 @@ namespace ModularTrace.Hooks;
 public abstract class ProbeSite<TProbe> : Hook
     where TProbe : Delegate
 {
-    private readonly Lock _gate = new();
+    // Attach and detach are rare (module load and unload) and never on the firing path: one lock per probe type
+    // serves every hook of that arity, instead of a lock object per hook.
+    private static readonly Lock s_gate = new();
 
     private protected ProbeSite(string name, Type[] types, string[] argumentNames)
         : base(name, types, argumentNames)
@@ -31,7 +33,7 @@ public abstract class ProbeSite<TProbe> : Hook
     public bool TryAttach(TProbe probe, int priority = DefaultPriority, object? owner = null)
     {
         ArgumentNullException.ThrowIfNull(probe);
-        lock (_gate)
+        lock (s_gate)
         {
             var current = Current;
             if (current is not null && IndexOf(current, probe) >= 0)
@@ -65,7 +67,7 @@ public abstract class ProbeSite<TProbe> : Hook
     public bool Detach(TProbe probe)
     {
         ArgumentNullException.ThrowIfNull(probe);
-        lock (_gate)
+        lock (s_gate)
         {
             var current = Current;
             var index = current is null ? -1 : IndexOf(current, probe);
@@ -83,7 +85,7 @@ public abstract class ProbeSite<TProbe> : Hook
     public override int DetachOwnedBy(object owner)
     {
         ArgumentNullException.ThrowIfNull(owner);
-        lock (_gate)
+        lock (s_gate)
         {
             var current = Current;
             if (current is null)
