@@ -1,4 +1,3 @@
-using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using ModularTrace.Benchmarks;
 
@@ -21,10 +20,8 @@ if (args.Length > 0)
 }
 
 // BenchmarkDotNet rebuilds Core and its references for each job: allow for a busy shared machine (default 2 min).
-// Every benchmark process runs as mtrace does, without dynamic PGO (the csproj's TieredPGO does not reach
-// BenchmarkDotNet's generated project): EventSource, DiagnosticSource and the floor run under the same setting.
-var config = BenchmarkDotNet.Configs.ManualConfig.Create(BenchmarkDotNet.Configs.DefaultConfig.Instance)
-    .WithBuildTimeout(TimeSpan.FromMinutes(15))
-    .AddJob(Job.Default.WithEnvironmentVariables(new EnvironmentVariable("DOTNET_TieredPGO", "0")).AsMutator());
+// The runtime's defaults apply (dynamic PGO on, as in most hosts); '--envVars DOTNET_TieredPGO:0' measures the suite
+// as mtrace runs (docs/performance.md, "Dynamic PGO and module loading").
+var config = BenchmarkDotNet.Configs.ManualConfig.Create(BenchmarkDotNet.Configs.DefaultConfig.Instance).WithBuildTimeout(TimeSpan.FromMinutes(15));
 BenchmarkSwitcher.FromAssembly(typeof(HotPathBenchmarks).Assembly).Run(args, config);
 return 0;
