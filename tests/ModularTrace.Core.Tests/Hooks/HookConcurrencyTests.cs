@@ -190,4 +190,28 @@ public sealed class HookConcurrencyTests
         JoinAll(synchronizer);
         Assert.Equal(1, innerCalls);
     }
+
+    [Fact]
+    public void Fire_FromManyShortLivedThreads_RegistrationDropsExitedThreadsWithoutAnyUnload()
+    {
+        var hook = new Hook<int>("h", "x");
+        hook.Attach(_ => { });
+        var states = new List<ThreadTraceState>();
+        for (var i = 0; i < 600; i++)
+        {
+            ThreadTraceState? state = null;
+            var thread = new Thread(() =>
+            {
+                hook.Fire(1);
+                state = ThreadTraceState.Current;
+            });
+            thread.Start();
+            JoinAll([thread]);
+            states.Add(state!);
+        }
+
+        // 600 registrations cross a power of two of the list's length at least once after the first 64 threads ended.
+        Assert.All(states.Take(64), state => Assert.False(GracePeriod.IsRegistered(state)));
+    }
 }
+
