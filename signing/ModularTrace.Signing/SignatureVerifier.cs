@@ -136,7 +136,10 @@ public static class SignatureVerifier
             var name = new X500DistinguishedName(signer.Issuer);
             var cn = name.EnumerateRelativeDistinguishedNames()
                 .FirstOrDefault(rdn => rdn.GetSingleElementType().Value == "2.5.4.3")?.GetSingleElementValue();
-            return string.IsNullOrEmpty(cn) ? name.Name : cn;
+            // Attacker-controlled text (the file need not be trusted to get here): no control characters, bounded.
+            var text = string.IsNullOrEmpty(cn) ? name.Name : cn;
+            var shown = text.Length > 128 ? text[..128] + "..." : text;
+            return string.Concat(shown.Select(c => char.IsControl(c) ? '?' : c));
         }
         catch (Exception ex) when (ex is CryptographicException or AsnContentException or InvalidOperationException)
         {

@@ -69,6 +69,23 @@ public sealed class CmsStructureTests
     }
 
     [Fact]
+    public void Verify_UnknownIssuerWithControlCharacters_ReasonAndSignerStayOneLine()
+    {
+        // The issuer name comes from an untrusted file and is echoed into the refusal: a newline there would forge a
+        // log line (found by FuzzPropertyTests, which mutated a byte of the issuer into '\n').
+        using var key = TestKeys.Make(SigningKeyAlgorithm.EcdsaP256, "evil\n[    0.000000] kernel: trusted\u0007" + new string('x', 200));
+
+        var result = Verify(Forge.Cms(s_module, key));
+
+        Assert.Equal(SignatureStatus.UnknownKey, result.Status);
+        Assert.DoesNotContain('\n', result.Reason);
+        Assert.DoesNotContain('\u0007', result.Reason);
+        Assert.StartsWith("signed with unavailable key (issuer 'evil?[    0.000000] kernel: trusted?xxx", result.Reason, StringComparison.Ordinal);
+        Assert.Equal(128 + 3, result.Signer!.Length); // cut at 128 characters, then "..."
+        Assert.EndsWith("...", result.Signer, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Verify_AttackerReusingTrustedIssuerAndSerial_IsBadSignature()
     {
         // An attacker's certificate claiming the trusted key's issuer and serial: the keyring match succeeds, the key does not.

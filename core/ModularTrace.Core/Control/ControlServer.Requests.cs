@@ -287,17 +287,7 @@ public sealed partial class ControlServer
             : null;
 
     // Client text echoed into a one-line error: control characters shown as '?', long text cut.
-    private static string Printable(string text)
-    {
-        var cut = text.Length > 80 ? text[..80] + "..." : text;
-        return string.Create(cut.Length, cut, (span, source) =>
-        {
-            for (var i = 0; i < source.Length; i++)
-            {
-                span[i] = char.IsControl(source[i]) ? '?' : source[i];
-            }
-        });
-    }
+    private static string Printable(string text) => Text.DisplayText.Printable(text);
 
     private async Task SnapshotAsync(Stream stream, ControlRequest request)
     {

@@ -109,6 +109,13 @@ public static class ModuleManifestReader
             return null;
         }
 
+        if (!IsModuleName(name))
+        {
+            // The name goes into every message about the module: no control characters, no path, no spaces.
+            error = $"module name '{Text.DisplayText.Printable(name)}' is not valid (letters, digits, '_' and '-', at most {MaxNameLength} characters)";
+            return null;
+        }
+
         var assemblyName = md.GetString(assembly.Name);
         if (assemblyName.Length == 0)
         {
@@ -147,6 +154,13 @@ public static class ModuleManifestReader
 
         string Name(StringHandle ns, StringHandle n) => md.GetString(ns) + "." + md.GetString(n);
     }
+
+    /// <summary>The longest module name: the kernel's <c>MODULE_NAME_LEN</c> (56) less its NUL.</summary>
+    public const int MaxNameLength = 55;
+
+    /// <summary>Whether <paramref name="name"/> can name a module: 1 to <see cref="MaxNameLength"/> letters, digits, '_' or '-'.</summary>
+    public static bool IsModuleName(string? name) =>
+        !string.IsNullOrEmpty(name) && name.Length <= MaxNameLength && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-');
 
     // Serialized type names are assembly-qualified ("Ns.Type, Assembly, Version=..."); keep "Ns.Type".
     private static string? TypeFullName(string? serialized) => serialized?.Split(',')[0].Trim();
