@@ -10,44 +10,33 @@ namespace ModularTrace.Fuzz;
 /// </summary>
 internal static class Seeds
 {
+    // One seed writer per harness, in Harnesses.All's order.
+    private static readonly (string Harness, Action<string> Write)[] s_writers =
+    [
+        ("trailer", Trailer),
+        ("manifest", Manifest),
+        ("filter", Filter),
+        ("symvers", Symvers),
+        ("dynamic", Dynamic),
+        ("format", Format),
+        ("control", Control),
+    ];
+
     public static void Generate(string root, IReadOnlyCollection<string> harnesses)
     {
-        bool Wanted(string harness) => harnesses.Count == 0 || harnesses.Contains(harness);
-        if (Wanted("trailer"))
+        foreach (var (harness, write) in s_writers)
         {
-            Trailer(root);
+            if (harnesses.Count == 0 || harnesses.Contains(harness))
+            {
+                write(root);
+            }
         }
+    }
 
-        if (Wanted("manifest"))
-        {
-            Manifest(root);
-        }
-
-        if (Wanted("filter"))
-        {
-            Filter(root);
-        }
-
-        if (Wanted("symvers"))
-        {
-            Write(root, "symvers", "two-hooks", "0x1a2b3c4d\tsched_switch\tvoid sched_switch(string prev_comm, int prev_pid)\n0x00000001\tvfs_read\tvoid vfs_read(int fd)\n"u8.ToArray());
-            Write(root, "symvers", "bad-line", "0xZZ\tname\n"u8.ToArray());
-        }
-
-        if (Wanted("dynamic"))
-        {
-            Dynamic(root);
-        }
-
-        if (Wanted("format"))
-        {
-            Format(root);
-        }
-
-        if (Wanted("control"))
-        {
-            Control(root);
-        }
+    private static void Symvers(string root)
+    {
+        Write(root, "symvers", "two-hooks", "0x1a2b3c4d\tsched_switch\tvoid sched_switch(string prev_comm, int prev_pid)\n0x00000001\tvfs_read\tvoid vfs_read(int fd)\n"u8.ToArray());
+        Write(root, "symvers", "bad-line", "0xZZ\tname\n"u8.ToArray());
     }
 
     private static void Trailer(string root)
