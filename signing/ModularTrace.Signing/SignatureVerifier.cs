@@ -137,9 +137,7 @@ public static class SignatureVerifier
             var cn = name.EnumerateRelativeDistinguishedNames()
                 .FirstOrDefault(rdn => rdn.GetSingleElementType().Value == "2.5.4.3")?.GetSingleElementValue();
             // Attacker-controlled text (the file need not be trusted to get here): no control characters, bounded.
-            var text = string.IsNullOrEmpty(cn) ? name.Name : cn;
-            var shown = text.Length > 128 ? text[..128] + "..." : text;
-            return string.Concat(shown.Select(c => char.IsControl(c) ? '?' : c));
+            return Text.DisplayText.Printable(string.IsNullOrEmpty(cn) ? name.Name : cn, max: 128);
         }
         catch (Exception ex) when (ex is CryptographicException or AsnContentException or InvalidOperationException)
         {

@@ -83,12 +83,7 @@ internal static partial class Harnesses
         var result = EventFilterParser.Parse(text, s_layout.Value);
         if (!result.IsSuccess)
         {
-            var error = result.Error!;
-            Require(error.Position >= 0 && error.Position <= Encoding.UTF8.GetByteCount(text), $"error position {error.Position} outside the command ({text.Length} chars)");
-            Require(error.Message.Length > 0, "an error without a message");
-            var log = new ErrorLog();
-            log.Add(error);
-            Require(log.Render().Contains('^', StringComparison.Ordinal), "error_log rendered no caret");
+            RequireCaret(result.Error!, text);
             return;
         }
 

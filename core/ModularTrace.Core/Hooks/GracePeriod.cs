@@ -54,23 +54,10 @@ internal static class GracePeriod
     /// program that starts many short-lived threads keeps the list at about twice its live threads, with amortised
     /// constant work per registration, even if nothing is ever unloaded.
     /// </remarks>
-    public static void Register(ThreadTraceState reader)
-    {
-        var current = Volatile.Read(ref s_readers);
-        while (true)
-        {
-            ThreadTraceState[] next = current.Length >= 64 && BitOperations.IsPow2(current.Length)
-                ? [.. current.Where(state => state.IsAlive), reader]
-                : [.. current, reader];
-            var seen = Interlocked.CompareExchange(ref s_readers, next, current);
-            if (ReferenceEquals(seen, current))
-            {
-                return;
-            }
-
-            current = seen;
-        }
-    }
+    public static void Register(ThreadTraceState reader) =>
+        Update(current => current.Length >= 64 && BitOperations.IsPow2(current.Length)
+            ? [.. current.Where(state => state.IsAlive), reader]
+            : [.. current, reader]);
 
     /// <summary>Whether a grace period looks at this thread state's counters (states of exited threads are pruned by <see cref="Synchronize"/> and <see cref="Register"/>).</summary>
     public static bool IsRegistered(ThreadTraceState reader) => Array.IndexOf(Volatile.Read(ref s_readers), reader) >= 0;
@@ -101,12 +88,16 @@ internal static class GracePeriod
     }
 
     // Forgets the states of threads that have exited; their counters are zero (a thread cannot end inside a firing).
-    private static void Prune()
+    private static void Prune() =>
+        Update(current => current.Any(reader => !reader.IsAlive) ? [.. current.Where(reader => reader.IsAlive)] : null);
+
+    // Replaces the list copy-on-write (firing threads register without a lock); null from change means "leave it".
+    private static void Update(Func<ThreadTraceState[], ThreadTraceState[]?> change)
     {
         var current = Volatile.Read(ref s_readers);
-        while (current.Any(reader => !reader.IsAlive))
+        while (change(current) is { } next)
         {
-            var seen = Interlocked.CompareExchange(ref s_readers, [.. current.Where(reader => reader.IsAlive)], current);
+            var seen = Interlocked.CompareExchange(ref s_readers, next, current);
             if (ReferenceEquals(seen, current))
             {
                 return;

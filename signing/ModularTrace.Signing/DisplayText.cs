@@ -1,6 +1,9 @@
 namespace ModularTrace.Text;
 
-/// <summary>Outside text (a client's request, a module's metadata) made safe to echo into a one-line message.</summary>
+/// <summary>
+/// Outside text (a signer's name from an untrusted file, a client's request, a module's metadata) made safe to echo into
+/// a one-line message. Lives here, the lowest assembly, so the verifier and Core share it.
+/// </summary>
 internal static class DisplayText
 {
     /// <summary>Control characters shown as '?', text longer than <paramref name="max"/> characters cut with "...".</summary>
