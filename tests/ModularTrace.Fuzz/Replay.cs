@@ -49,6 +49,40 @@ internal static class Replay
         return failures == 0 && inputs > 0 ? 0 : 1;
     }
 
+    /// <summary>
+    /// Runs the named files through one harness and shows, for each that fails, the exception with its stack and the
+    /// input itself (base64, up to 64 KiB), so a crash afl found on a CI machine can be rebuilt from the log alone.
+    /// </summary>
+    public static int Show(string name, string[] files)
+    {
+        if (!Harnesses.All.TryGetValue(name, out var harness))
+        {
+            Console.Error.WriteLine($"mtrace-fuzz: unknown harness '{name}'");
+            return 2;
+        }
+
+        var failures = 0;
+        foreach (var file in files)
+        {
+            var input = File.ReadAllBytes(file);
+            try
+            {
+                harness(input);
+                Console.WriteLine($"{name}: {file}: passes outside afl (a crash that needs afl's instrumentation or its memory limit)");
+            }
+            catch (Exception ex)
+            {
+                failures++;
+                Console.WriteLine($"{name}: {file}: {ex}");
+                var shown = input.Length <= 64 * 1024 ? input : input[..(64 * 1024)];
+                Console.WriteLine($"{name}: input, {input.Length} bytes{(shown.Length < input.Length ? ", first 64 KiB" : "")}, base64 (decode into crashes/{name}/ to keep it as a regression input):");
+                Console.WriteLine(Convert.ToBase64String(shown, Base64FormattingOptions.InsertLineBreaks));
+            }
+        }
+
+        return failures == 0 ? 0 : 1;
+    }
+
     /// <summary>tests/ModularTrace.Fuzz in the checkout this binary was built from (or MTRACE_FUZZ_ROOT).</summary>
     public static string FuzzRoot()
     {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # fuzz.sh HARNESS SECONDS: build the fuzz app, instrument ModularTrace.Core and ModularTrace.Signing with the
 # sharpfuzz tool, run afl-fuzz for SECONDS, print afl's numbers. Exit 0 when afl found no crash, 1 when it did
-# (the inputs are listed; copy them to crashes/HARNESS/ as regression inputs), 2 on a usage or setup error.
+# (the inputs are listed, and the first five shown with their exception and base64 bytes; copy them to
+# crashes/HARNESS/ as regression inputs), 2 on a usage or setup error.
 # Needs afl++ (Debian: apt-get install afl++). Work files go to $MTRACE_FUZZ_WORK (default: /tmp/mtrace-fuzz);
 # MTRACE_FUZZ_RESUME=1 resumes the last campaign of HARNESS instead of starting over.
 set -euo pipefail
@@ -52,5 +53,8 @@ echo "fuzz.sh: $harness: execs_done $(value execs_done), execs_per_sec $(value e
 if [ "$crashes" -gt 0 ]; then
   echo "fuzz.sh: $harness: afl found $crashes crashing input(s):" >&2
   find "$out/default/crashes" -type f ! -name README.txt >&2
+  # The uninstrumented build shows each one's exception and bytes, so the log alone reproduces it.
+  find "$out/default/crashes" -type f ! -name README.txt -print0 | head -z -n 5 |
+    xargs -0 "$work/build/ModularTrace.Fuzz" --show "$harness" >&2 || true
   exit 1
 fi

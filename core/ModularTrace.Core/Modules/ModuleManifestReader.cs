@@ -62,6 +62,12 @@ public static class ModuleManifestReader
                 continue;
             }
 
+            if (ConstructorParameterCount(md, attribute) > MaxAttributeParameters)
+            {
+                error = $"not a readable .NET assembly: attribute {Text.DisplayText.Printable(type)} has a constructor with more than {MaxAttributeParameters} parameters";
+                return null;
+            }
+
             var value = attribute.DecodeValue(provider);
             switch (type[(AttributeNamespace.Length + 1)..])
             {
@@ -130,6 +136,30 @@ public static class ModuleManifestReader
             exports.ToImmutable(), imports.ToImmutable(), assemblyName, assembly.Version, references);
     }
 
+    // System.Reflection.Metadata sizes its result builders by counts read from the image (the constructor's
+    // parameter count, an array argument's length) before it checks them against the blob, so a crafted count
+    // asks for gigabytes (OutOfMemoryException, found by fuzzing: tests/ModularTrace.Fuzz/crashes/manifest/crash-3).
+    // Module attributes take at most two arguments and never an array: anything else is refused before decoding.
+    private const int MaxAttributeParameters = 2;
+
+    private static int ConstructorParameterCount(MetadataReader md, CustomAttribute attribute)
+    {
+        var signature = attribute.Constructor.Kind switch
+        {
+            HandleKind.MemberReference => md.GetMemberReference((MemberReferenceHandle)attribute.Constructor).Signature,
+            HandleKind.MethodDefinition => md.GetMethodDefinition((MethodDefinitionHandle)attribute.Constructor).Signature,
+            _ => default,
+        };
+        if (signature.IsNil)
+        {
+            return 0;
+        }
+
+        var reader = md.GetBlobReader(signature);
+        reader.ReadSignatureHeader();
+        return reader.ReadCompressedInteger();
+    }
+
     private static string? AttributeTypeName(MetadataReader md, CustomAttribute attribute)
     {
         EntityHandle parent;
@@ -171,7 +201,9 @@ public static class ModuleManifestReader
 
         public string GetSystemType() => "System.Type";
 
-        public string GetSZArrayType(string elementType) => elementType + "[]";
+        // Refused before System.Reflection.Metadata reads the array's length and allocates for it (see MaxAttributeParameters).
+        public string GetSZArrayType(string elementType) =>
+            throw new BadImageFormatException($"an attribute argument of type {elementType}[]; module attributes take no arrays");
 
         public string GetTypeFromDefinition(MetadataReader reader, TypeDefinitionHandle handle, byte rawTypeKind)
         {
