@@ -1,4 +1,5 @@
 using ModularTrace.Events;
+using ModularTrace.Events.Filters;
 using ModularTrace.Hooks;
 using ModularTrace.Modules;
 using ModularTrace.Signing;
@@ -29,8 +30,37 @@ public sealed class FuzzRegressionTests
         Assert.EndsWith("(ENOEXEC)", result.Error, StringComparison.Ordinal);
     }
 
+    public static TheoryData<string> FilterCrashes() => [.. Crashes("filter")];
+
+    [Theory]
+    [MemberData(nameof(FilterCrashes))]
+    public void Parse_FuzzedFilter_NormalFormParsesBackToItself(string file)
+    {
+        // The filter harness's layout (tests/ModularTrace.Fuzz/Harnesses.cs).
+        var b = new EventLayoutBuilder();
+        b.Chars("comm", 16);
+        b.S32("pid");
+        b.U32("cpu");
+        b.S64("delta");
+        b.U8("flag");
+        b.Bool("ok");
+        b.DynamicString("name");
+        var layout = b.Build();
+        var result = EventFilterParser.Parse(System.Text.Encoding.UTF8.GetString(File.ReadAllBytes(file)), layout);
+        if (result.IsSuccess)
+        {
+            var again = EventFilterParser.Parse(result.Value.Text, layout);
+            Assert.True(again.IsSuccess, again.Error?.ToString());
+            Assert.Equal(result.Value.Text, again.Value.Text);
+        }
+    }
+
     [Fact]
-    public void Crashes_ManifestFolder_HoldsTheCommittedInputs() => Assert.NotEmpty(Crashes("manifest"));
+    public void Crashes_Folders_HoldTheCommittedInputs()
+    {
+        Assert.NotEmpty(Crashes("manifest"));
+        Assert.NotEmpty(Crashes("filter"));
+    }
 
     private static IEnumerable<string> Crashes(string harness)
     {

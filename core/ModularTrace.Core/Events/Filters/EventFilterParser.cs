@@ -117,7 +117,11 @@ public static class EventFilterParser
             return null;
         }
 
-        private FilterNode? ParseUnary()
+        // operandOfNot: the '(' of "!(" counts no deeper than its '!' did. The normal form writes every NOT as "!(...)",
+        // so counting both would make the normal form of "!!...!x" (one level per '!') twice as deep as what was
+        // typed and refuse it (found by afl++: tests/ModularTrace.Fuzz/crashes/filter/). Counted this way the normal
+        // form nests no deeper than its source: it only drops redundant brackets and adds "(" right after a '!'.
+        private FilterNode? ParseUnary(bool operandOfNot = false)
         {
             SkipSpace();
             if (_depth >= MaxDepth)
@@ -129,7 +133,7 @@ public static class EventFilterParser
             {
                 _pos++;
                 _depth++;
-                var operand = ParseUnary();
+                var operand = ParseUnary(operandOfNot: true);
                 _depth--;
                 return operand is null ? null : new NotNode(operand);
             }
@@ -140,9 +144,10 @@ public static class EventFilterParser
             }
 
             var open = _pos++;
-            _depth++;
+            var level = operandOfNot ? 0 : 1;
+            _depth += level;
             var inner = ParseOr();
-            _depth--;
+            _depth -= level;
             if (inner is null)
             {
                 return null;

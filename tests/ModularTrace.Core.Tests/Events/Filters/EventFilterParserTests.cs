@@ -175,6 +175,37 @@ public sealed class EventFilterParserTests
         Assert.Equal(normalised, again.Value.Text);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(50)]
+    [InlineData(99)]
+    public void Parse_ChainOfNots_NormalFormParsesBackToItself(int nots)
+    {
+        // The normal form writes each '!' as "!(": afl++ found 50 '!' accepted but their normal form refused as
+        // nested too deeply (tests/ModularTrace.Fuzz/crashes/filter/).
+        foreach (var filter in new[] { new string('!', nots) + "prev_pid == 1", new string('!', nots) + "(prev_pid == 1)" })
+        {
+            var result = EventFilterParser.Parse(filter, s_layout);
+            Assert.True(result.IsSuccess, result.Error?.ToString());
+            var normalised = string.Concat(Enumerable.Repeat("!(", nots)) + "prev_pid == 1" + new string(')', nots);
+            Assert.Equal(normalised, result.Value.Text);
+            var again = EventFilterParser.Parse(normalised, s_layout);
+            Assert.True(again.IsSuccess, again.Error?.ToString());
+            Assert.Equal(normalised, again.Value.Text);
+            Assert.Equal(nots % 2 == 1, result.Value.Matches(s_record)); // prev_pid is 42
+            Assert.Equal(result.Value.Matches(s_record), again.Value.Matches(s_record));
+        }
+    }
+
+    [Fact]
+    public void Parse_HundredNots_IsRefusedAsTooDeep()
+    {
+        var result = EventFilterParser.Parse(new string('!', 100) + "prev_pid == 1", s_layout);
+        Assert.False(result.IsSuccess);
+        Assert.Equal("Expression nested too deeply", result.Error.Message);
+        Assert.Equal(100, result.Error.Position);
+    }
+
     [Fact]
     public void Matches_TenThousandCalls_AllocatesNothing()
     {
