@@ -30,8 +30,8 @@ internal static partial class Harnesses
         new Keyrings([CertificateFile.Load(Path.Combine(AppContext.BaseDirectory, "trusted.x509"))]));
 
     // Lazy: instrumented code may run only inside Fuzzer.OutOfProcess.Run, where SharpFuzz's coverage map exists.
-    private static readonly Lazy<EventLayout> s_layout = new(Layout);
-    private static readonly Lazy<byte[]> s_record = new(() => Record(s_layout.Value));
+    private static readonly Lazy<EventLayout> s_layout = new(FilterCase.Layout);
+    private static readonly Lazy<byte[]> s_record = new(() => FilterCase.Record(s_layout.Value));
 
     /// <summary>The signature trailer and CMS: <see cref="AppendedSignature.TryParse"/>, then <see cref="SignatureVerifier.Verify(byte[], Keyrings)"/>.</summary>
     public static void Trailer(byte[] input)
@@ -87,12 +87,10 @@ internal static partial class Harnesses
             return;
         }
 
-        var filter = result.Value!;
-        var matches = filter.Matches(s_record.Value);
-        var again = EventFilterParser.Parse(filter.Text, s_layout.Value);
-        Require(again.IsSuccess, $"normalised text '{filter.Text}' does not parse: {again.Error}");
-        Require(again.Value!.Text == filter.Text, $"normalising is not stable: '{filter.Text}' became '{again.Value.Text}'");
-        Require(again.Value.Matches(s_record.Value) == matches, $"'{filter.Text}' and its normal form disagree on the fixed record");
+        if (FilterCase.RoundTripViolation(result.Value!, s_layout.Value, s_record.Value) is { } violation)
+        {
+            throw new FuzzFailure(violation);
+        }
     }
 
     /// <summary>Module.symvers text: a table or a <see cref="FormatException"/> naming the line; a parsed table formats and parses back to itself.</summary>
@@ -112,34 +110,6 @@ internal static partial class Harnesses
 
         var again = Symvers.Parse(symvers.Format());
         Require(again.Entries.Count == symvers.Entries.Count && again.Entries.Values.SequenceEqual(symvers.Entries.Values), "symvers does not round-trip");
-    }
-
-    private static EventLayout Layout()
-    {
-        var b = new EventLayoutBuilder();
-        b.Chars("comm", 16);
-        b.S32("pid");
-        b.U32("cpu");
-        b.S64("delta");
-        b.U8("flag");
-        b.Bool("ok");
-        b.DynamicString("name");
-        return b.Build();
-    }
-
-    private static byte[] Record(EventLayout layout)
-    {
-        var record = new byte[layout.FixedSize + 16];
-        "kworker/0:1"u8.CopyTo(record.AsSpan(layout["comm"].Offset));
-        BitConverter.TryWriteBytes(record.AsSpan(layout["pid"].Offset), 42);
-        BitConverter.TryWriteBytes(record.AsSpan(layout["cpu"].Offset), 1u);
-        BitConverter.TryWriteBytes(record.AsSpan(layout["delta"].Offset), -5L);
-        record[layout["flag"].Offset] = 3;
-        record[layout["ok"].Offset] = 1;
-        // __data_loc: length << 16 | offset, pointing at "sshd\0" after the fixed part.
-        BitConverter.TryWriteBytes(record.AsSpan(layout["name"].Offset), (5 << 16) | layout.FixedSize);
-        "sshd\0"u8.CopyTo(record.AsSpan(layout.FixedSize));
-        return record;
     }
 
     internal static void Require(bool condition, string message)
