@@ -203,7 +203,7 @@ public static class ModuleManifestReader
 
         // Refused before System.Reflection.Metadata reads the array's length and allocates for it (see MaxAttributeParameters).
         public string GetSZArrayType(string elementType) =>
-            throw new BadImageFormatException($"an attribute argument of type {elementType}[]; module attributes take no arrays");
+            throw new BadImageFormatException($"an attribute argument of type {Text.DisplayText.Printable(elementType)}[]; module attributes take no arrays");
 
         public string GetTypeFromDefinition(MetadataReader reader, TypeDefinitionHandle handle, byte rawTypeKind)
         {

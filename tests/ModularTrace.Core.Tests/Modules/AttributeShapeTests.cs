@@ -14,7 +14,7 @@ namespace ModularTrace.Core.Tests.Modules;
 /// </summary>
 public sealed class AttributeShapeTests
 {
-    private const byte HasThis = 0x20, Void = 0x01, String = 0x0E, SZArray = 0x1D, Property = 0x54;
+    private const byte HasThis = 0x20, Void = 0x01, String = 0x0E, SZArray = 0x1D, Enum = 0x55, Property = 0x54;
 
     [Fact]
     public void TryRead_ConstructorClaimingHalfABillionParameters_IsRefusedBeforeDecoding()
@@ -39,6 +39,18 @@ public sealed class AttributeShapeTests
 
         Assert.Null(manifest);
         Assert.Equal("not a readable .NET assembly: an attribute argument of type String[]; module attributes take no arrays", error);
+    }
+
+    [Fact]
+    public void TryRead_ArrayOfAnEnumNamedWithANewline_IsRefusedOnOneLine()
+    {
+        // An enum's type is named in the blob itself: the refusal must not carry the image's control characters.
+        byte[] value = [0x01, 0x00, 0x01, (byte)'x', 0x01, 0x00, Property, SZArray, Enum, 0x09, .. "Evil\n[ok]"u8, 0x07, .. "Version"u8, 0x00, 0x00, 0x00, 0x00];
+        var image = Image(ModuleAttribute, [HasThis, 0x01, Void, String], value);
+
+        ModuleManifestReader.TryRead(image, out var error);
+
+        Assert.Equal("not a readable .NET assembly: an attribute argument of type Evil?[ok][]; module attributes take no arrays", error);
     }
 
     [Fact]
