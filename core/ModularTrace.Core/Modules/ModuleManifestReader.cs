@@ -77,20 +77,20 @@ public static class ModuleManifestReader
                     {
                         switch (named.Name)
                         {
-                            case "Version": version = named.Value as string ?? version; break;
-                            case "License": license = named.Value as string ?? ""; break;
-                            case "Author": author = named.Value as string ?? ""; break;
-                            case "Description": description = named.Value as string ?? ""; break;
-                            case "Entry": entry = TypeFullName(named.Value as string); break;
+                            case "Version": version = Shown(named.Value) ?? version; break;
+                            case "License": license = Shown(named.Value) ?? ""; break;
+                            case "Author": author = Shown(named.Value) ?? ""; break;
+                            case "Description": description = Shown(named.Value) ?? ""; break;
+                            case "Entry": entry = TypeFullName(Shown(named.Value)); break;
                         }
                     }
 
                     break;
                 case "ModuleVermagicAttribute":
-                    vermagic = value.FixedArguments[0].Value as string;
+                    vermagic = Shown(value.FixedArguments[0].Value);
                     break;
                 case "ModuleHookVersionAttribute":
-                    if (value.FixedArguments[0].Value is string hook && value.FixedArguments[1].Value is uint crc && !hooks.TryAdd(hook, crc))
+                    if (Shown(value.FixedArguments[0].Value) is { } hook && value.FixedArguments[1].Value is uint crc && !hooks.TryAdd(hook, crc))
                     {
                         error = $"hook '{hook}' appears twice in the module's __versions";
                         return null;
@@ -101,10 +101,10 @@ public static class ModuleManifestReader
                     inTree = true;
                     break;
                 case "ModuleExportAttribute":
-                    exports.Add(value.FixedArguments[0].Value as string ?? "");
+                    exports.Add(Shown(value.FixedArguments[0].Value) ?? "");
                     break;
                 case "ModuleImportAttribute":
-                    imports.Add(value.FixedArguments[0].Value as string ?? "");
+                    imports.Add(Shown(value.FixedArguments[0].Value) ?? "");
                     break;
             }
         }
@@ -135,6 +135,11 @@ public static class ModuleManifestReader
             name, version, license, author, description, vermagic ?? "", hooks.ToImmutable(), entry, inTree,
             exports.ToImmutable(), imports.ToImmutable(), assemblyName, assembly.Version, references);
     }
+
+    // Every text but the name (validated on its own) reaches messages, modinfo and lsmod: vermagic and hook names in
+    // refusals, which an unsigned module under permissive reaches too. Control characters become '?', so a crafted
+    // image can neither forge a log line nor send escape sequences to a terminal.
+    private static string? Shown(object? value) => value is string text ? Text.DisplayText.Printable(text, int.MaxValue) : null;
 
     // System.Reflection.Metadata sizes its result builders by counts read from the image (the constructor's
     // parameter count, an array argument's length) before it checks them against the blob, so a crafted count
