@@ -1,7 +1,9 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Diagnostics.Tracing;
 using System.Runtime.CompilerServices;
+using System.Text;
 using System.Text.Unicode;
 using ModularTrace.Buffers;
 using ModularTrace.Events;
@@ -71,7 +73,13 @@ internal sealed class HandWrittenRing(int slots)
         BinaryPrimitives.WriteInt32LittleEndian(slot[8..], pid);
         BinaryPrimitives.WriteInt32LittleEndian(slot[12..], prio);
         var text = slot.Slice(16, 15);
-        Utf8.FromUtf16(comm, text, out _, out var written);
+        // ASCII first, UTF-8 from the first other character: the technique the event writer uses, so the floor stays a floor.
+        if (Ascii.FromUtf16(comm, text, out var written) == OperationStatus.InvalidData)
+        {
+            Utf8.FromUtf16(comm.AsSpan(written), text[written..], out _, out var rest);
+            written += rest;
+        }
+
         slot[(16 + written)..].Clear();
     }
 }

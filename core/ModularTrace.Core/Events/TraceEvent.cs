@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -218,7 +219,7 @@ public ref struct EventWriter
         if (field.Type == FieldType.Chars)
         {
             var slot = _record.Slice(field.Offset, field.Size - 1);
-            Utf8.FromUtf16(text, slot, out _, out var written);
+            var written = WriteUtf8(text, slot);
             slot[written..].Clear();
             return;
         }
@@ -265,6 +266,19 @@ public ref struct EventWriter
         {
             triggers[i].Fire(ev, record);
         }
+    }
+
+    // Names (comm, paths) are nearly always ASCII: the ASCII narrowing is cheaper than UTF-8 transcoding for short
+    // text; from the first other character on, UTF-8 takes over. Same bytes and truncation as Utf8.FromUtf16 alone.
+    private static int WriteUtf8(ReadOnlySpan<char> text, Span<byte> slot)
+    {
+        if (Ascii.FromUtf16(text, slot, out var written) != OperationStatus.InvalidData)
+        {
+            return written;
+        }
+
+        Utf8.FromUtf16(text[written..], slot[written..], out _, out var rest);
+        return written + rest;
     }
 
     private readonly void WriteScalar(EventField field, ulong value)

@@ -76,6 +76,31 @@ public sealed class EventWriterTests
         Assert.Equal(-128, RecordValues.ReadInt64(record.Data, s8));
     }
 
+    [Theory]
+    [InlineData("kworker/0:1", "kworker/0:1")]
+    [InlineData("kwörker/0:1", "kwörker/0:1")]       // ASCII, then UTF-8 from the first other character
+    [InlineData("ööööööööö", "ööööööö")]            // 7 x 2 bytes fill 15; the 8th does not fit and is not cut in half
+    [InlineData("abcdefghijklmnö", "abcdefghijklmn")] // 14 + a 2-byte character: stops at 14, never half a character
+    [InlineData("😀 emoji", "😀 emoji")]               // a surrogate pair first
+    [InlineData("", "")]
+    public void Set_TextIntoCharField_IsUtf8CutAtWholeCharacters(string value, string expected)
+    {
+        var session = new TraceSession();
+        var b = new EventLayoutBuilder();
+        var comm = b.Chars("comm", 16);
+        var ev = session.Define("t", "chars", new EventClass("chars", b.Build(), "{comm}"));
+        ev.IsEnabled = true;
+
+        var w = ev.Reserve();
+        w.Set(comm, "a longer old value"); // written over: nothing of it may remain
+        w.Set(comm, value);
+        w.Commit();
+
+        var record = Assert.Single(new TraceReader(session).Read(consume: true));
+        Assert.Equal(expected, RecordValues.ReadString(record.Data, comm));
+        Assert.All(record.Data.AsSpan(comm.Offset + System.Text.Encoding.UTF8.GetByteCount(expected), comm.Size - System.Text.Encoding.UTF8.GetByteCount(expected)).ToArray(), x => Assert.Equal(0, x));
+    }
+
     [Fact]
     public void Reserve_DisabledEventOrTracingOff_WritesNothing()
     {
