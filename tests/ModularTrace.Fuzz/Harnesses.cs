@@ -112,6 +112,18 @@ internal static partial class Harnesses
         Require(again.Entries.Count == symvers.Entries.Count && again.Entries.Values.SequenceEqual(symvers.Entries.Values), "symvers does not round-trip");
     }
 
+    /// <summary>The harness called <paramref name="name"/>; false, with the known names on stderr, when there is none.</summary>
+    internal static bool TryFind(string name, out Action<byte[]> harness)
+    {
+        if (All.TryGetValue(name, out harness!))
+        {
+            return true;
+        }
+
+        Console.Error.WriteLine($"mtrace-fuzz: unknown harness '{name}'; one of {string.Join(", ", All.Keys)}");
+        return false;
+    }
+
     internal static void Require(bool condition, string message)
     {
         if (!condition)

@@ -26,9 +26,8 @@ switch (args[0])
         return 0;
 }
 
-if (!Harnesses.All.TryGetValue(args[0], out var harness))
+if (!Harnesses.TryFind(args[0], out var harness))
 {
-    Console.Error.WriteLine($"mtrace-fuzz: unknown harness '{args[0]}'; one of {string.Join(", ", Harnesses.All.Keys)}");
     return 2;
 }
 

@@ -10,9 +10,8 @@ internal static class Replay
         int inputs = 0, failures = 0;
         foreach (var name in selected)
         {
-            if (!Harnesses.All.TryGetValue(name, out var harness))
+            if (!Harnesses.TryFind(name, out var harness))
             {
-                Console.Error.WriteLine($"mtrace-fuzz: unknown harness '{name}'");
                 return 2;
             }
 
@@ -55,9 +54,8 @@ internal static class Replay
     /// </summary>
     public static int Show(string name, string[] files)
     {
-        if (!Harnesses.All.TryGetValue(name, out var harness))
+        if (!Harnesses.TryFind(name, out var harness))
         {
-            Console.Error.WriteLine($"mtrace-fuzz: unknown harness '{name}'");
             return 2;
         }
 

@@ -233,7 +233,7 @@ public ref struct EventWriter
         var length = 0;
         if (room > 0)
         {
-            Utf8.FromUtf16(text, _record.Slice(_end, room - 1), out _, out var written);
+            var written = WriteUtf8(text, _record.Slice(_end, room - 1));
             _record[_end + written] = 0;
             length = written + 1;
         }
