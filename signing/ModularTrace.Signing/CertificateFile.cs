@@ -7,12 +7,24 @@ namespace ModularTrace.Signing;
 /// <summary>Reads X.509 certificates in DER or PEM, as sign-file's <c>read_x509()</c> does (DER first, then PEM).</summary>
 public static class CertificateFile
 {
+    /// <summary>The largest certificate file read: 1 MiB (a kernel signing certificate is about 1-2 KiB).</summary>
+    public const int MaxBytes = 1024 * 1024;
+
     /// <summary>Reads the certificate in <paramref name="path"/>; a PEM file may hold other blocks (a private key) before it.</summary>
     /// <exception cref="InvalidDataException">The file holds no certificate; the message names the file.</exception>
     public static X509Certificate2 Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var bytes = File.ReadAllBytes(path);
+        byte[] bytes;
+        try
+        {
+            bytes = RegularFile.ReadAllBytes(path, MaxBytes, "certificate size limit");
+        }
+        catch (RegularFileException ex)
+        {
+            throw new InvalidDataException($"{path}: {ex.Message}", ex);
+        }
+
         try
         {
             return Parse(bytes);
@@ -63,6 +75,31 @@ public static class CertificateFile
     {
         ArgumentNullException.ThrowIfNull(certificate);
         return Convert.ToHexStringLower(SHA256.HashData(certificate.RawData));
+    }
+
+    /// <summary>SHA-256 of the certificate's SubjectPublicKeyInfo DER, lower-case hex: every certificate for the same key has it (the blacklist's <c>key:</c>).</summary>
+    public static string PublicKeySha256Hex(X509Certificate2 certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        return Convert.ToHexStringLower(SHA256.HashData(certificate.PublicKey.ExportSubjectPublicKeyInfo()));
+    }
+
+    /// <summary>
+    /// SHA-256 of the certificate's TBSCertificate (the signed part), lower-case hex, as the kernel's blacklist <c>tbs:</c>
+    /// entries: every re-encoding of the same signed certificate has it. Null when the DER cannot be split.
+    /// </summary>
+    public static string? SignedPartSha256Hex(X509Certificate2 certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        try
+        {
+            var tbs = new System.Formats.Asn1.AsnReader(certificate.RawData, System.Formats.Asn1.AsnEncodingRules.BER).ReadSequence().ReadEncodedValue();
+            return Convert.ToHexStringLower(SHA256.HashData(tbs.Span));
+        }
+        catch (System.Formats.Asn1.AsnContentException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The certificate's subject common name, or the whole subject when it has none.</summary>

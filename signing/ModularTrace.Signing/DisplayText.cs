@@ -6,7 +6,10 @@ namespace ModularTrace.Text;
 /// </summary>
 internal static class DisplayText
 {
-    /// <summary>Control characters shown as '?', text longer than <paramref name="max"/> characters cut with "...".</summary>
+    /// <summary>
+    /// Control characters (C0, DEL, C1), Unicode format characters (bidirectional overrides, zero-width joiners) and line
+    /// and paragraph separators shown as '?', text longer than <paramref name="max"/> characters cut with "...".
+    /// </summary>
     public static string Printable(string text, int max = 80)
     {
         var cut = text.Length > max ? text[..max] + "..." : text;
@@ -14,8 +17,12 @@ internal static class DisplayText
         {
             for (var i = 0; i < source.Length; i++)
             {
-                span[i] = char.IsControl(source[i]) ? '?' : source[i];
+                span[i] = IsUnsafe(source[i]) ? '?' : source[i];
             }
         });
     }
+
+    /// <summary>Whether <paramref name="c"/> could end a line, move the cursor, start an escape sequence or reorder text.</summary>
+    public static bool IsUnsafe(char c) => char.IsControl(c) || (c > 0x7F && System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c)
+        is System.Globalization.UnicodeCategory.Format or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator);
 }

@@ -83,7 +83,9 @@ public static class ModuleSigner
     {
         if (AppendedSignature.TryParse(module, out var signature, out var failure, out var reason))
         {
-            return signature.Payload;
+            return AppendedSignature.HasMarker(signature.Payload.Span)
+                ? throw new InvalidDataException("the module carries two signatures, one inside the other (stacked signatures are refused): rebuild it from its unsigned file")
+                : signature.Payload;
         }
 
         return failure == SignatureStatus.Unsigned

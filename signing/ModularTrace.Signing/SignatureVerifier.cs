@@ -55,6 +55,18 @@ public static class SignatureVerifier
         var payloadHash = Sha256(payload.Span);
         var result = new SignatureVerification(SignatureStatus.Valid, "signature valid", payload) { PayloadSha256 = payloadHash };
 
+        // Stacked signatures: a signed payload that itself ends with a signature. The kernel would verify the outer one
+        // only; here the module-hash blacklist names payloads, and an inner layer would let a blacklisted module come back
+        // wrapped in a new signature, so a second layer is refused under every policy.
+        if (AppendedSignature.HasMarker(payload.Span))
+        {
+            return result with
+            {
+                Status = SignatureStatus.Malformed,
+                Reason = "the signed payload itself ends with a module signature (stacked signatures are refused)",
+            };
+        }
+
         // The module hash wins over everything, a valid signature by a trusted key included (kernel: blacklist_hash).
         if (keyrings.IsModuleBlacklisted(payloadHash))
         {
@@ -74,7 +86,8 @@ public static class SignatureVerifier
             SignatureAlgorithm = signer.SignatureAlgorithm,
             Signer = IssuerCommonName(signer),
         };
-        if (keyrings.Find(signer) is not { } match)
+        var candidates = keyrings.Candidates(signer);
+        if (candidates.Count == 0)
         {
             var named = signer.SubjectKeyId is not null
                 ? $"subject key id {result.KeyId}"
@@ -82,20 +95,44 @@ public static class SignatureVerifier
             return result with { Status = SignatureStatus.UnknownKey, Reason = $"signed with unavailable key ({named})" };
         }
 
-        var certificate = match.Certificate;
-        result = result with { Signer = CertificateFile.CommonName(certificate), Keyring = match.Keyring, Certificate = certificate };
-        if (keyrings.IsBlacklisted(certificate))
+        // Every certificate the signer could mean is considered, not the first found: each whose key made this signature
+        // is the signer, and the blacklist wins if it covers any of them (a second encoding of a blacklisted certificate,
+        // a second certificate for a blacklisted key, a certificate whose only voucher was blacklisted).
+        (X509Certificate2 Certificate, KeyringKind Keyring)? signerCertificate = null;
+        foreach (var (candidate, keyring) in candidates)
         {
-            return result with
+            if (!CheckSignature(appended, candidate))
             {
-                Status = SignatureStatus.Blacklisted,
-                Reason = $"signing key '{result.Signer}' ({CertificateFile.Sha256Hex(certificate)}) is blacklisted",
-            };
+                continue;
+            }
+
+            if (keyrings.Distrust(keyring, candidate) is { } distrust)
+            {
+                return result with
+                {
+                    Status = SignatureStatus.Blacklisted,
+                    Signer = CertificateFile.CommonName(candidate),
+                    Keyring = keyring,
+                    Certificate = candidate,
+                    Reason = $"signing key {distrust}",
+                };
+            }
+
+            signerCertificate ??= (candidate, keyring);
         }
 
-        return CheckSignature(appended, certificate) ? result : result with
+        if (signerCertificate is var (certificate, ring))
+        {
+            return result with { Signer = CertificateFile.CommonName(certificate), Keyring = ring, Certificate = certificate };
+        }
+
+        var (first, firstKeyring) = candidates[0];
+        return result with
         {
             Status = SignatureStatus.BadSignature,
+            Signer = CertificateFile.CommonName(first),
+            Keyring = firstKeyring,
+            Certificate = first,
             Reason = "signature does not match the module bytes",
         };
     }

@@ -183,7 +183,7 @@ public sealed class KeyringsTests
 
     [Theory]
     [InlineData("cert:abc")]
-    [InlineData("key:0000000000000000000000000000000000000000000000000000000000000000")]
+    [InlineData("nope:0000000000000000000000000000000000000000000000000000000000000000")]
     public void Load_MalformedBlacklistLine_NamesTheLine(string line)
     {
         var directory = Directory.CreateTempSubdirectory("mtrace-keyrings-").FullName;

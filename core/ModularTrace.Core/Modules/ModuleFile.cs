@@ -1,3 +1,5 @@
+using ModularTrace.Signing;
+
 namespace ModularTrace.Modules;
 
 /// <summary>
@@ -16,40 +18,8 @@ public static class ModuleFile
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
-        error = null;
-        try
-        {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
-            // Devices and pipes report no length: read them in chunks up to the limit like any other file.
-            var known = stream.CanSeek ? stream.Length : -1;
-            if (known > limit)
-            {
-                error = TooLarge(known, limit);
-                return null;
-            }
-
-            using var buffer = known >= 0 ? new MemoryStream((int)known) : new MemoryStream();
-            var chunk = new byte[81920];
-            int read;
-            while ((read = stream.Read(chunk, 0, (int)Math.Min(chunk.Length, (long)limit + 1 - buffer.Length))) > 0)
-            {
-                buffer.Write(chunk, 0, read);
-                if (buffer.Length > limit)
-                {
-                    error = TooLarge(-1, limit);
-                    return null;
-                }
-            }
-
-            return buffer.ToArray();
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            error = ex.Message;
-            return null;
-        }
+        // finit_module's rule: a regular file only (a FIFO, device or directory is refused before anything blocks),
+        // read no further than the limit, within the process-wide read budget.
+        return RegularFile.TryReadAllBytes(path, limit, out error, "module size limit");
     }
-
-    private static string TooLarge(long size, int limit) =>
-        (size >= 0 ? $"file of {size} bytes is larger" : "file is larger") + $" than the module size limit of {limit / (1024 * 1024)} MiB (EFBIG)";
 }

@@ -8,23 +8,43 @@ namespace ModularTrace.Signing;
 /// <summary>
 /// The host's trusted keys, as the kernel arranges them: builtin (given at construction), secondary (added at run
 /// time only when a builtin or secondary key signed the certificate), machine (owner-enrolled with confirmation),
-/// and a blacklist of certificate and module hashes that wins over all of them.
+/// and a blacklist of certificate, key and module hashes that wins over all of them.
 /// </summary>
 /// <remarks>
-/// Not thread-safe: build or change the keyrings first, then share them read-only with verifiers.
-/// On disk: <c>DIR/{builtin,secondary,machine}/*.x509</c> (DER or PEM), <c>DIR/blacklist</c> with lines
-/// <c>cert:&lt;sha256&gt;</c> / <c>bin:&lt;sha256&gt;</c>, and an empty <c>DIR/lockdown</c> file when locked.
+/// <para>
+/// A blacklisted certificate confers no trust anywhere: not as a module's signer and not as the voucher of a secondary
+/// certificate. Entries match a certificate by its DER (<c>cert:</c>), by its signed part (<c>tbs:</c>, the kernel's
+/// form, which every re-encoding of the same signed certificate shares) and by its public key (<c>key:</c>, the SHA-256
+/// of the SubjectPublicKeyInfo, which every certificate for the same key shares). A <c>cert:</c> entry also covers the
+/// signed part and the key of a certificate in the rings that it names. The chain of a secondary certificate is
+/// checked when it is added, when a keyring directory is loaded and at every verification, so blacklisting a voucher
+/// withdraws the trust of everything it vouched for.
+/// </para>
+/// <para>
+/// Not thread-safe for changes: build or change the keyrings first (or under the owner's lock), then share them with
+/// verifiers. On disk: <c>DIR/{builtin,secondary,machine}/*.x509</c> (DER or PEM), <c>DIR/blacklist</c> with lines
+/// <c>cert:</c>, <c>tbs:</c>, <c>key:</c> or <c>bin:</c> followed by a SHA-256, and an empty <c>DIR/lockdown</c> file
+/// when locked.
+/// </para>
 /// </remarks>
 public sealed class Keyrings
 {
     private const string BlacklistFile = "blacklist";
     private const string LockdownFile = "lockdown";
+    private const int MaxBlacklistBytes = 16 * 1024 * 1024;
 
     private readonly List<X509Certificate2> _builtin;
     private readonly List<X509Certificate2> _secondary = [];
     private readonly List<X509Certificate2> _machine = [];
     private readonly SortedSet<string> _blacklistedCertificates = new(StringComparer.Ordinal);
     private readonly SortedSet<string> _blacklistedModules = new(StringComparer.Ordinal);
+    private readonly SortedSet<string> _blacklistedKeys = new(StringComparer.Ordinal);
+    private readonly SortedSet<string> _blacklistedSignedParts = new(StringComparer.Ordinal);
+    private readonly List<(string Path, string Reason)> _skipped = [];
+
+    // Whether one certificate's signature was made by another's key never changes: remembered by their DER hashes,
+    // because the chain of every secondary certificate is walked again at every verification.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Subject, string Issuer), bool> _signedBy = new();
 
     /// <summary>Empty keyrings: every signed module then has an unknown key.</summary>
     public Keyrings()
@@ -50,7 +70,7 @@ public sealed class Keyrings
     /// <summary>The builtin keyring (kernel: <c>.builtin_trusted_keys</c>).</summary>
     public IReadOnlyList<X509Certificate2> Builtin => _builtin;
 
-    /// <summary>The secondary keyring (kernel: <c>.secondary_trusted_keys</c>).</summary>
+    /// <summary>The secondary keyring (kernel: <c>.secondary_trusted_keys</c>) as held, including certificates the blacklist has since withdrawn; <see cref="All"/> lists the trusted ones.</summary>
     public IReadOnlyList<X509Certificate2> Secondary => _secondary;
 
     /// <summary>The machine keyring (kernel: <c>.machine</c>).</summary>
@@ -62,11 +82,24 @@ public sealed class Keyrings
     /// <summary>Blacklisted modules: SHA-256 of their payload (the bytes before the signature), lower-case hex.</summary>
     public IReadOnlyCollection<string> BlacklistedModules => _blacklistedModules;
 
+    /// <summary>Blacklisted keys: SHA-256 of their SubjectPublicKeyInfo DER, lower-case hex. Every certificate for the key is refused.</summary>
+    public IReadOnlyCollection<string> BlacklistedKeys => _blacklistedKeys;
+
+    /// <summary>Blacklisted signed certificates: SHA-256 of their TBSCertificate DER (the kernel's <c>tbs:</c> entries).</summary>
+    public IReadOnlyCollection<string> BlacklistedSignedParts => _blacklistedSignedParts;
+
+    /// <summary>Secondary certificates found on disk by <see cref="Load(string)"/> but not trusted, because the blacklist covers them or every key that vouches for them (held, so what they signed is refused as blacklisted).</summary>
+    public IReadOnlyList<(string Path, string Reason)> Skipped => _skipped;
+
     /// <summary>Whether run-time additions (secondary and machine) are forbidden; once locked, stays locked.</summary>
     public bool IsLocked { get; private set; }
 
-    /// <summary>Every trusted certificate with its keyring, builtin first.</summary>
+    /// <summary>Every trusted certificate with its keyring, builtin first: blacklisted ones and secondary ones whose chain the blacklist broke left out.</summary>
     public IEnumerable<(KeyringKind Keyring, X509Certificate2 Certificate)> All =>
+        Present.Where(entry => Distrust(entry.Keyring, entry.Certificate) is null);
+
+    // Every certificate the rings hold, trusted or not.
+    private IEnumerable<(KeyringKind Keyring, X509Certificate2 Certificate)> Present =>
         _builtin.Select(c => (KeyringKind.Builtin, c))
             .Concat(_secondary.Select(c => (KeyringKind.Secondary, c)))
             .Concat(_machine.Select(c => (KeyringKind.Machine, c)));
@@ -79,9 +112,9 @@ public sealed class Keyrings
     {
         ArgumentNullException.ThrowIfNull(certificate);
         var subject = CertificateFile.CommonName(certificate);
-        if (IsBlacklisted(certificate))
+        if (BlacklistReason(certificate) is { } blacklisted)
         {
-            return new KeyringUpdate(KeyringUpdateStatus.Blacklisted, $"'{subject}' is blacklisted");
+            return new KeyringUpdate(KeyringUpdateStatus.Blacklisted, $"'{subject}' is blacklisted ({blacklisted})");
         }
 
         if (Contains(_builtin, certificate) || Contains(_secondary, certificate))
@@ -94,10 +127,12 @@ public sealed class Keyrings
             return new KeyringUpdate(KeyringUpdateStatus.Locked, "the keyrings are locked down; no key can be added at run time");
         }
 
-        var voucher = _builtin.Concat(_secondary).FirstOrDefault(trusted => CertificateSignature.IsSignedBy(certificate, trusted));
+        var (voucher, refused) = FindVoucher(certificate, []);
         if (voucher is null)
         {
-            return new KeyringUpdate(KeyringUpdateStatus.NotVouched, $"'{subject}' is not signed by a builtin or secondary key");
+            return refused is null
+                ? new KeyringUpdate(KeyringUpdateStatus.NotVouched, $"'{subject}' is not signed by a builtin or secondary key")
+                : new KeyringUpdate(KeyringUpdateStatus.Blacklisted, $"'{subject}' is vouched for only by a key the blacklist refuses: {refused}");
         }
 
         _secondary.Add(certificate);
@@ -113,9 +148,9 @@ public sealed class Keyrings
         ArgumentNullException.ThrowIfNull(certificate);
         ArgumentNullException.ThrowIfNull(confirm);
         var subject = CertificateFile.CommonName(certificate);
-        if (IsBlacklisted(certificate))
+        if (BlacklistReason(certificate) is { } blacklisted)
         {
-            return new KeyringUpdate(KeyringUpdateStatus.Blacklisted, $"'{subject}' is blacklisted");
+            return new KeyringUpdate(KeyringUpdateStatus.Blacklisted, $"'{subject}' is blacklisted ({blacklisted})");
         }
 
         if (Contains(_machine, certificate))
@@ -137,8 +172,30 @@ public sealed class Keyrings
         return new KeyringUpdate(KeyringUpdateStatus.Added, $"'{subject}' enrolled into the machine keyring");
     }
 
-    /// <summary>Blacklists a certificate; returns false if it already was.</summary>
-    public bool BlacklistCertificate(X509Certificate2 certificate) => BlacklistCertificateHash(CertificateFile.Sha256Hex(certificate));
+    /// <summary>
+    /// Blacklists a certificate: its DER, its signed part and its public key, so neither another encoding of it nor
+    /// another certificate for the same key is trusted. Returns false if all three already were.
+    /// </summary>
+    public bool BlacklistCertificate(X509Certificate2 certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        var added = _blacklistedCertificates.Add(CertificateFile.Sha256Hex(certificate));
+        added |= _blacklistedKeys.Add(CertificateFile.PublicKeySha256Hex(certificate));
+        if (CertificateFile.SignedPartSha256Hex(certificate) is { } tbs)
+        {
+            added |= _blacklistedSignedParts.Add(tbs);
+        }
+
+        return added;
+    }
+
+    /// <summary>Blacklists a public key by the SHA-256 of its SubjectPublicKeyInfo DER (64 hex digits); returns false if it already was.</summary>
+    /// <exception cref="ArgumentException">Not 64 hex digits.</exception>
+    public bool BlacklistKeyHash(string sha256Hex) => _blacklistedKeys.Add(NormalizeHash(sha256Hex));
+
+    /// <summary>Blacklists a signed certificate by the SHA-256 of its TBSCertificate DER (64 hex digits); returns false if it already was.</summary>
+    /// <exception cref="ArgumentException">Not 64 hex digits.</exception>
+    public bool BlacklistSignedPartHash(string sha256Hex) => _blacklistedSignedParts.Add(NormalizeHash(sha256Hex));
 
     /// <summary>Blacklists a certificate by the SHA-256 of its DER (64 hex digits); returns false if it already was.</summary>
     /// <exception cref="ArgumentException">Not 64 hex digits.</exception>
@@ -151,25 +208,124 @@ public sealed class Keyrings
     /// <exception cref="ArgumentException">Not 64 hex digits.</exception>
     public bool BlacklistModuleHash(string sha256Hex) => _blacklistedModules.Add(NormalizeHash(sha256Hex));
 
-    /// <summary>Whether the certificate is blacklisted.</summary>
-    public bool IsBlacklisted(X509Certificate2 certificate) => _blacklistedCertificates.Contains(CertificateFile.Sha256Hex(certificate));
+    /// <summary>Whether the blacklist covers the certificate: its DER, its signed part or its key.</summary>
+    public bool IsBlacklisted(X509Certificate2 certificate) => BlacklistReason(certificate) is not null;
 
-    /// <summary>Whether a module payload hash (lower-case hex) is blacklisted.</summary>
-    public bool IsModuleBlacklisted(string payloadSha256Hex) => _blacklistedModules.Contains(payloadSha256Hex);
-
-    /// <summary>Finds the trusted certificate a PKCS#7 signer names (issuer+serial, or subject key identifier).</summary>
-    internal (X509Certificate2 Certificate, KeyringKind Keyring)? Find(Pkcs7Signer signer)
+    /// <summary>
+    /// Why the blacklist covers <paramref name="certificate"/> (its DER, its signed part or its key, or a <c>cert:</c>
+    /// entry for a certificate in the rings with the same signed part or key), or null when it does not.
+    /// </summary>
+    public string? BlacklistReason(X509Certificate2 certificate)
     {
-        foreach (var (keyring, certificate) in All)
+        ArgumentNullException.ThrowIfNull(certificate);
+        var der = CertificateFile.Sha256Hex(certificate);
+        if (_blacklistedCertificates.Contains(der))
         {
-            if (Matches(signer, certificate))
+            return $"certificate sha256 {der}";
+        }
+
+        var key = CertificateFile.PublicKeySha256Hex(certificate);
+        if (_blacklistedKeys.Contains(key))
+        {
+            return $"public key sha256 {key}";
+        }
+
+        var tbs = CertificateFile.SignedPartSha256Hex(certificate);
+        if (tbs is not null && _blacklistedSignedParts.Contains(tbs))
+        {
+            return $"signed certificate (tbs) sha256 {tbs}";
+        }
+
+        // A cert: entry names one encoding; any other certificate in the rings with its signed part or its key is the
+        // same certificate or the same key and is refused too.
+        if (_blacklistedCertificates.Count > 0)
+        {
+            foreach (var (_, other) in Present)
             {
-                return (certificate, keyring);
+                var otherDer = CertificateFile.Sha256Hex(other);
+                if (otherDer != der && _blacklistedCertificates.Contains(otherDer)
+                    && (CertificateFile.PublicKeySha256Hex(other) == key || (tbs is not null && CertificateFile.SignedPartSha256Hex(other) == tbs)))
+                {
+                    return $"same certificate or key as blacklisted certificate sha256 {otherDer}";
+                }
             }
         }
 
         return null;
     }
+
+    /// <summary>
+    /// Why a certificate held in <paramref name="keyring"/> confers no trust now, or null when it does: the blacklist
+    /// covers it, or (secondary) no chain of non-blacklisted keys leads from it to a builtin key.
+    /// </summary>
+    internal string? Distrust(KeyringKind keyring, X509Certificate2 certificate) => Distrust(keyring, certificate, []);
+
+    private string? Distrust(KeyringKind keyring, X509Certificate2 certificate, HashSet<string> visiting)
+    {
+        if (BlacklistReason(certificate) is { } blacklisted)
+        {
+            return $"'{CertificateFile.CommonName(certificate)}' is blacklisted ({blacklisted})";
+        }
+
+        if (keyring != KeyringKind.Secondary)
+        {
+            return null;
+        }
+
+        var (voucher, refused) = FindVoucher(certificate, visiting);
+        return voucher is not null ? null
+            : refused is not null ? $"'{CertificateFile.CommonName(certificate)}' is vouched for only by a key the blacklist refuses: {refused}"
+            : $"'{CertificateFile.CommonName(certificate)}' is not signed by a builtin or secondary key";
+    }
+
+    // A trusted builtin or secondary certificate that signed this one; or, when only distrusted ones did, why the first was refused.
+    private (X509Certificate2? Voucher, string? Refused) FindVoucher(X509Certificate2 certificate, HashSet<string> visiting)
+    {
+        var self = CertificateFile.Sha256Hex(certificate);
+        if (!visiting.Add(self))
+        {
+            return (null, null);
+        }
+
+        try
+        {
+            string? refused = null;
+            foreach (var (keyring, candidate) in _builtin.Select(c => (KeyringKind.Builtin, c)).Concat(_secondary.Select(c => (KeyringKind.Secondary, c))))
+            {
+                var issuer = CertificateFile.Sha256Hex(candidate);
+                if (issuer == self || visiting.Contains(issuer)
+                    || !_signedBy.GetOrAdd((self, issuer), _ => CertificateSignature.IsSignedBy(certificate, candidate)))
+                {
+                    continue;
+                }
+
+                if (Distrust(keyring, candidate, visiting) is { } why)
+                {
+                    refused ??= why;
+                    continue;
+                }
+
+                return (candidate, null);
+            }
+
+            return (null, refused);
+        }
+        finally
+        {
+            visiting.Remove(self);
+        }
+    }
+
+    /// <summary>Whether a module payload hash (lower-case hex) is blacklisted.</summary>
+    public bool IsModuleBlacklisted(string payloadSha256Hex) => _blacklistedModules.Contains(payloadSha256Hex);
+
+    /// <summary>
+    /// Every certificate in the rings a PKCS#7 signer names (issuer+serial, or subject key identifier), trusted or not,
+    /// builtin first: the verifier considers all of them, so a second encoding of a blacklisted certificate cannot
+    /// stand in for it by being found first.
+    /// </summary>
+    internal List<(X509Certificate2 Certificate, KeyringKind Keyring)> Candidates(Pkcs7Signer signer) =>
+        [.. Present.Where(entry => Matches(signer, entry.Certificate)).Select(entry => (entry.Certificate, entry.Keyring))];
 
     /// <summary>Loads keyrings from <paramref name="directory"/>; missing parts are empty.</summary>
     /// <exception cref="InvalidDataException">A certificate or blacklist line is malformed, or a secondary certificate is not vouched for; the message names the file.</exception>
@@ -183,48 +339,45 @@ public sealed class Keyrings
         ArgumentNullException.ThrowIfNull(additionalBuiltin);
         var keyrings = new Keyrings(ReadRing(directory, "builtin").Select(entry => entry.Certificate).Concat(additionalBuiltin));
 
+        // The blacklist first: it decides which of the certificates below confer trust.
+        var blacklist = Path.Combine(directory, BlacklistFile);
+        if (File.Exists(blacklist))
+        {
+            keyrings.ReadBlacklist(blacklist);
+        }
+
+        keyrings._machine.AddRange(ReadRing(directory, "machine").Select(entry => entry.Certificate).DistinctBy(CertificateFile.Sha256Hex));
+
         // Secondary certificates on disk get the same vouching rule as at run time, in any order: a directory
-        // anyone could drop a file into must not become a way around it.
+        // anyone could drop a file into must not become a way around it. One the blacklist covers, or whose every
+        // voucher it covers, is skipped (reported in Skipped): blacklisting a key must not stop the host from starting.
         var pending = ReadRing(directory, "secondary");
         while (pending.Count > 0)
         {
-            var added = pending.Where(entry => keyrings.AddSecondary(entry.Certificate).Succeeded).ToList();
-            if (added.Count == 0)
+            var settled = new List<(string Path, X509Certificate2 Certificate)>();
+            foreach (var entry in pending)
+            {
+                var update = keyrings.AddSecondary(entry.Certificate);
+                if (update.Succeeded)
+                {
+                    settled.Add(entry);
+                }
+                else if (update.Status == KeyringUpdateStatus.Blacklisted)
+                {
+                    // Held but never trusted: a module it signed is then refused as blacklisted under every policy,
+                    // not taken for one by an unknown key (which permissive would load).
+                    keyrings._secondary.Add(entry.Certificate);
+                    keyrings._skipped.Add((entry.Path, update.Reason));
+                    settled.Add(entry);
+                }
+            }
+
+            if (settled.Count == 0)
             {
                 throw new InvalidDataException($"{pending[0].Path}: not signed by a builtin or secondary key");
             }
 
-            pending = [.. pending.Except(added)];
-        }
-
-        keyrings._machine.AddRange(ReadRing(directory, "machine").Select(entry => entry.Certificate).DistinctBy(CertificateFile.Sha256Hex));
-        var blacklist = Path.Combine(directory, BlacklistFile);
-        if (File.Exists(blacklist))
-        {
-            var number = 0;
-            foreach (var raw in File.ReadAllLines(blacklist))
-            {
-                number++;
-                var line = raw.Trim();
-                if (line.Length == 0 || line.StartsWith('#'))
-                {
-                    continue;
-                }
-
-                try
-                {
-                    _ = line switch
-                    {
-                        _ when line.StartsWith("cert:", StringComparison.Ordinal) => keyrings.BlacklistCertificateHash(line[5..]),
-                        _ when line.StartsWith("bin:", StringComparison.Ordinal) => keyrings.BlacklistModuleHash(line[4..]),
-                        _ => throw new ArgumentException("expected 'cert:<sha256>' or 'bin:<sha256>'"),
-                    };
-                }
-                catch (ArgumentException ex)
-                {
-                    throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{blacklist}:{number}: {ex.Message}"), ex);
-                }
-            }
+            pending = [.. pending.Except(settled)];
         }
 
         if (File.Exists(Path.Combine(directory, LockdownFile)))
@@ -233,6 +386,38 @@ public sealed class Keyrings
         }
 
         return keyrings;
+    }
+
+    private void ReadBlacklist(string blacklist)
+    {
+        var number = 0;
+        foreach (var raw in RegularFile.ReadAllText(blacklist, MaxBlacklistBytes).Split('\n'))
+        {
+            number++;
+            var line = raw.Trim();
+            if (line.Length == 0 || line.StartsWith('#'))
+            {
+                continue;
+            }
+
+            try
+            {
+                var colon = line.IndexOf(':', StringComparison.Ordinal);
+                var hash = colon < 0 ? "" : line[(colon + 1)..];
+                _ = (colon < 0 ? "" : line[..colon]) switch
+                {
+                    "cert" => BlacklistCertificateHash(hash),
+                    "tbs" => BlacklistSignedPartHash(hash),
+                    "key" => BlacklistKeyHash(hash),
+                    "bin" => BlacklistModuleHash(hash),
+                    _ => throw new ArgumentException("expected 'cert:', 'tbs:', 'key:' or 'bin:' and a SHA-256"),
+                };
+            }
+            catch (ArgumentException ex)
+            {
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{blacklist}:{number}: {ex.Message}"), ex);
+            }
+        }
     }
 
     /// <summary>
@@ -247,15 +432,13 @@ public sealed class Keyrings
         WriteRing(directory, "builtin", _builtin);
         WriteRing(directory, "secondary", _secondary);
         WriteRing(directory, "machine", _machine);
-        var text = new StringBuilder("# ModularTrace blacklist: cert:<sha256 of certificate DER> or bin:<sha256 of module payload>\n");
-        foreach (var hash in _blacklistedCertificates)
+        var text = new StringBuilder("# ModularTrace blacklist: cert:<sha256 of certificate DER>, tbs:<sha256 of its TBSCertificate>, key:<sha256 of its SubjectPublicKeyInfo>, bin:<sha256 of module payload>\n");
+        foreach (var (prefix, hashes) in new[] { ("cert:", _blacklistedCertificates), ("tbs:", _blacklistedSignedParts), ("key:", _blacklistedKeys), ("bin:", _blacklistedModules) })
         {
-            text.Append("cert:").Append(hash).Append('\n');
-        }
-
-        foreach (var hash in _blacklistedModules)
-        {
-            text.Append("bin:").Append(hash).Append('\n');
+            foreach (var hash in hashes)
+            {
+                text.Append(prefix).Append(hash).Append('\n');
+            }
         }
 
         File.WriteAllText(Path.Combine(directory, BlacklistFile), text.ToString());
