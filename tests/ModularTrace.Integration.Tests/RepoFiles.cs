@@ -38,3 +38,11 @@ internal static class RepoFiles
         throw new InvalidOperationException("tests must run from inside the ModularTrace checkout");
     }
 }
+
+/// <summary>A fresh directory under the system's temporary folder, deleted with everything in it on dispose.</summary>
+internal sealed class TempDirectory : IDisposable
+{
+    public string Path { get; } = Directory.CreateTempSubdirectory("mtrace-test-").FullName;
+
+    public void Dispose() => Directory.Delete(Path, recursive: true);
+}

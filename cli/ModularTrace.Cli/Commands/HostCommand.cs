@@ -16,19 +16,23 @@ internal static class HostCommand
     {
         var run = new RunOptions();
         var socket = new Option<string?>("--socket") { Description = "Serve on this socket path instead of $XDG_RUNTIME_DIR/mtrace/mtrace-<pid>.sock (its directory's permissions then guard it)." };
+        var allowEnroll = new Option<bool>("--allow-enroll")
+        {
+            Description = "Take machine-keyring enrolment requests over the socket ('keys enroll --attach'); each waits until confirmed with the one-time code this host prints on its own console ('keys confirm'). Never under lockdown.",
+        };
         var rate = new Option<int>("--rate") { Description = "Hook firings per second per simulated CPU; 0 for as fast as the CPU goes.", DefaultValueFactory = _ => 20_000 };
         var command = new Command("host", "Run the sample host until Ctrl-C or SIGTERM, serving the control socket; loads no modules unless --pack or --load.");
-        foreach (var option in new Option[] { run.Profile, socket, run.Policy, run.Pack, run.Load, run.ForceVermagic, run.ForceModversion, run.Cpus, rate, run.Seed, run.BufferSize, run.Overwrite, run.Clock })
+        foreach (var option in new Option[] { run.Profile, socket, run.Policy, run.Pack, run.Load, run.ForceVermagic, run.ForceModversion, run.Cpus, rate, run.Seed, run.BufferSize, run.Overwrite, run.Clock, allowEnroll })
         {
             command.Options.Add(option);
         }
 
         run.Trust.AddTo(command);
-        command.SetAction(result => Serve(result, run, result.GetValue(socket), result.GetValue(rate)));
+        command.SetAction(result => Serve(result, run, result.GetValue(socket), result.GetValue(rate), result.GetValue(allowEnroll)));
         return command;
     }
 
-    private static int Serve(ParseResult result, RunOptions run, string? socketPath, int rate)
+    private static int Serve(ParseResult result, RunOptions run, string? socketPath, int rate, bool allowEnroll)
     {
         var output = result.InvocationConfiguration.Output;
         var errors = result.InvocationConfiguration.Error;
@@ -82,6 +86,9 @@ internal static class HostCommand
                 Loader = host.Loader,
                 SocketPath = socketPath,
                 Log = line => errors.WriteLine($"[mtrace] {line}"),
+                // The host's console is its standard error: the owner who started it sees the code, a client does not.
+                Enrollment = allowEnroll ? SocketEnrollment.ConfirmOnConsole : SocketEnrollment.Refused,
+                Console = line => errors.WriteLine($"[mtrace] {line}"),
             });
         }
         catch (Exception ex) when (ex is IOException or ArgumentException or UnauthorizedAccessException)

@@ -15,6 +15,7 @@ internal static class KeysCommand
         command.Subcommands.Add(List());
         command.Subcommands.Add(Add());
         command.Subcommands.Add(Enroll());
+        command.Subcommands.Add(ConfirmEnrollment());
         command.Subcommands.Add(Blacklist());
         return command;
     }
@@ -177,6 +178,15 @@ internal static class KeysCommand
         return command;
     }
 
+    private static Command ConfirmEnrollment()
+    {
+        var code = new Argument<string>("code") { Description = "The one-time code the host printed on its console for the pending enrolment." };
+        var attach = Live.LiveSession.AttachOption(required: true);
+        var command = new Command("confirm", "Confirm a running host's pending enrolment ('keys enroll --attach') with the code the host printed on its own console (like MOK's password at the console).") { code, attach };
+        command.SetAction(result => LiveKeys.Confirm(result, result.GetValue(attach)!, result.GetValue(code)!));
+        return command;
+    }
+
     private static Command Blacklist()
     {
         var certificate = new Option<string?>("--cert") { Description = "Blacklist this certificate (its SHA-256)." };
@@ -199,7 +209,7 @@ internal static class KeysCommand
             {
                 var cert = LoadCertificate(certificatePath);
                 keyrings.BlacklistCertificate(cert);
-                line = $"cert:{CertificateFile.Sha256Hex(cert)} ({CertificateFile.CommonName(cert)})";
+                line = $"cert:{CertificateFile.Sha256Hex(cert)} tbs:{CertificateFile.SignedPartSha256Hex(cert)} key:{CertificateFile.PublicKeySha256Hex(cert)} ({CertificateFile.CommonName(cert)}): every encoding of it and every certificate for its key";
             }
             else
             {

@@ -7,7 +7,10 @@ using ModularTrace.Signing;
 
 namespace ModularTrace.Cli.Commands;
 
-/// <summary><c>mtrace keys list|enroll --attach</c>: a running host's keyrings. Enrolment is confirmed here, on the client's terminal.</summary>
+/// <summary>
+/// <c>mtrace keys list|enroll|confirm --attach</c>: a running host's keyrings. An enrolment asked for here waits in the
+/// host until its owner confirms it with the code the host printed on its own console.
+/// </summary>
 internal static class LiveKeys
 {
     public static int List(ParseResult result, string attach, bool json) => LiveSession.Run(attach, async (client, token) =>
@@ -62,4 +65,15 @@ internal static class LiveKeys
             return ExitCodes.Ok;
         });
     }
+
+    public static int Confirm(ParseResult result, string attach, string code) => LiveSession.Run(attach, async (client, token) =>
+    {
+        var reply = LiveSession.Check(await client.RequestAsync(new ControlRequest { Op = ControlOps.KeysConfirm, Code = code }, token).ConfigureAwait(false));
+        foreach (var message in reply.Messages ?? [])
+        {
+            result.InvocationConfiguration.Output.WriteLine(message);
+        }
+
+        return ExitCodes.Ok;
+    });
 }

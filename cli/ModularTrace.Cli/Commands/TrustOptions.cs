@@ -36,7 +36,13 @@ internal sealed class TrustOptions
 
             try
             {
-                return Keyrings.Load(directory, certificates);
+                var keyrings = Keyrings.Load(directory, certificates);
+                foreach (var (path, reason) in keyrings.Skipped)
+                {
+                    result.InvocationConfiguration.Error.WriteLine($"mtrace: warning: {path}: {reason}; not trusted");
+                }
+
+                return keyrings;
             }
             catch (InvalidDataException ex)
             {

@@ -23,7 +23,7 @@ public static class ControlProtocol
     [
         ControlOps.Hello, ControlOps.Insmod, ControlOps.Rmmod, ControlOps.Lsmod, ControlOps.Events, ControlOps.Enable,
         ControlOps.Disable, ControlOps.Filter, ControlOps.Trigger, ControlOps.Trace, ControlOps.TracePipe, ControlOps.Stat,
-        ControlOps.Taint, ControlOps.KeysList, ControlOps.KeysEnroll,
+        ControlOps.Taint, ControlOps.KeysList, ControlOps.KeysEnroll, ControlOps.KeysConfirm,
     ];
 }
 
@@ -72,8 +72,16 @@ public static class ControlOps
     /// <summary>The host's keyrings.</summary>
     public const string KeysList = "keys_list";
 
-    /// <summary>Enrol a certificate into the host's machine keyring; the client confirms on its own terminal.</summary>
+    /// <summary>
+    /// Ask to enrol a certificate into the host's machine keyring. Only a host started to take such requests
+    /// (<see cref="ControlServerOptions.Enrollment"/>) accepts it, and then only as pending: its owner confirms it with the
+    /// one-time code the host shows on its own console (<see cref="KeysConfirm"/>), as MOK asks for a password at the
+    /// console on the next boot. A client's own <c>confirmed</c> flag is not a confirmation.
+    /// </summary>
     public const string KeysEnroll = "keys_enroll";
+
+    /// <summary>Confirm a pending enrolment with the code the host showed on its console.</summary>
+    public const string KeysConfirm = "keys_confirm";
 }
 
 /// <summary>Error codes a reply carries in <c>"code"</c>: errno names, as the kernel would return them.</summary>

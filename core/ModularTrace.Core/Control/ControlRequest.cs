@@ -39,8 +39,11 @@ public sealed record ControlRequest
     /// <summary><c>trace</c>, <c>trace_pipe</c>: stop after this many records (default: all now / until closed).</summary>
     public long? MaxEvents { get; init; }
 
-    /// <summary><c>keys_enroll</c>: the owner confirmed the enrolment on the client's terminal.</summary>
+    /// <summary><c>keys_enroll</c>: the client's user said yes on its terminal. Not a confirmation on its own: the host asks its owner (<see cref="ControlOps.KeysConfirm"/>).</summary>
     public bool Confirmed { get; init; }
+
+    /// <summary><c>keys_confirm</c>: the one-time code the host showed on its console for a pending enrolment.</summary>
+    public string? Code { get; init; }
 
     /// <summary><c>keys_enroll</c>: SHA-256 of the certificate the owner confirmed; the host refuses another.</summary>
     public string? Sha256 { get; init; }

@@ -73,8 +73,18 @@ public sealed record ControlResponse
     /// <summary><c>keys_list</c>: whether the keyrings are locked down.</summary>
     public bool? Locked { get; init; }
 
+    /// <summary><c>keys_enroll</c>: the enrolment waits for the host owner's confirmation.</summary>
+    public bool? Pending { get; init; }
+
     /// <summary>A failure reply.</summary>
-    public static ControlResponse Fail(string code, string error, string? hint = null) => new() { Ok = false, Code = code, Error = error, Hint = hint };
+    /// <remarks>The error and hint may carry a client's or a file's text: they are shown without control characters.</remarks>
+    public static ControlResponse Fail(string code, string error, string? hint = null) => new()
+    {
+        Ok = false,
+        Code = code,
+        Error = Text.DisplayText.Printable(error, max: 2048),
+        Hint = hint is null ? null : Text.DisplayText.Printable(hint, max: 2048),
+    };
 }
 
 /// <summary>A refused command as the kernel's <c>error_log</c> records it.</summary>

@@ -35,6 +35,7 @@ public sealed partial class ControlServer
             Locked = _options.Loader.Keyrings.IsLocked,
         },
         ControlOps.KeysEnroll => Enroll(request, peerPid),
+        ControlOps.KeysConfirm => ConfirmEnrollment(request, peerPid),
         null => ControlResponse.Fail(ControlErrors.Invalid, "the request has no 'op'"),
         var op => ControlResponse.Fail(ControlErrors.Unsupported, $"unknown request '{Printable(op)}'", $"this host serves: {string.Join(", ", ControlProtocol.Operations)}"),
     };
@@ -78,9 +79,10 @@ public sealed partial class ControlServer
 
         Log($"control: insmod {request.Path} (pid {peerPid})");
         var result = _options.Loader.Load(request.Path!, new LoadOptions { ForceVermagic = request.ForceVermagic, ForceModversion = request.ForceModversion });
+        var messages = result.Messages.Select(m => Printable(m, 2048)).ToArray();
         return result.Loaded
-            ? new ControlResponse { Ok = true, Module = Lsmod(_options.Loader).FirstOrDefault(m => m.Name == result.Module!.Name), Messages = result.Messages }
-            : ControlResponse.Fail(ControlErrors.NotPermitted, result.Error!, result.Hint) with { Messages = result.Messages };
+            ? new ControlResponse { Ok = true, Module = Lsmod(_options.Loader).FirstOrDefault(m => m.Name == result.Module!.Name), Messages = messages }
+            : ControlResponse.Fail(ControlErrors.NotPermitted, result.Error!, result.Hint) with { Messages = messages };
     }
 
     private ControlResponse Rmmod(ControlRequest request, int peerPid)
@@ -90,7 +92,7 @@ public sealed partial class ControlServer
             return ControlResponse.Fail(ControlErrors.Invalid, "rmmod needs 'name'");
         }
 
-        Log($"control: rmmod {request.Name} (pid {peerPid})");
+        Log($"control: rmmod {Printable(request.Name)} (pid {peerPid})");
         return _options.Loader.Unload(request.Name) switch
         {
             null => new ControlResponse { Ok = true },
@@ -216,11 +218,27 @@ public sealed partial class ControlServer
         return new ControlResponse { Ok = true, Events = [.. events.Select(EventInfo.From)] };
     }
 
+    // Enrolment over the socket, MOK's way: a request only makes a pending enrolment; the host shows a one-time code
+    // on its own console, and the key is enrolled when that code comes back. Whoever can reach the socket but not the
+    // host's console cannot confirm for itself. Guarded by _enrolGate.
+    private readonly Lock _enrolGate = new();
+    private readonly List<PendingEnrollment> _pendingEnrollments = [];
+    private int _wrongCodes;
+
+    private const int MaxPendingEnrollments = 4;
+    private const int MaxWrongCodes = 5;
+
     private ControlResponse Enroll(ControlRequest request, int peerPid)
     {
         if (AbsolutePath(request, "keys_enroll") is { } bad)
         {
             return bad;
+        }
+
+        if (EnrollmentRefused() is { } refused)
+        {
+            Log($"control: keys enroll {request.Path} (pid {peerPid}) refused: {refused.Error}");
+            return refused;
         }
 
         System.Security.Cryptography.X509Certificates.X509Certificate2 certificate;
@@ -230,7 +248,7 @@ public sealed partial class ControlServer
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
         {
-            return ControlResponse.Fail(ControlErrors.Invalid, $"{request.Path}: {ex.Message}");
+            return ControlResponse.Fail(ControlErrors.Invalid, ex.Message);
         }
 
         var sha256 = CertificateFile.Sha256Hex(certificate);
@@ -242,20 +260,117 @@ public sealed partial class ControlServer
                 "confirm again: the file changed after it was shown");
         }
 
-        if (!request.Confirmed)
+        var subject = Printable(CertificateFile.CommonName(certificate), 128);
+        if (_options.Loader.Keyrings.BlacklistReason(certificate) is { } blacklisted)
         {
-            return ControlResponse.Fail(ControlErrors.NotPermitted, $"enrolment of '{CertificateFile.CommonName(certificate)}' was not confirmed", "confirm on the terminal, or pass --yes");
+            return ControlResponse.Fail(ControlErrors.NotPermitted, $"'{subject}' is blacklisted ({blacklisted})");
         }
 
-        Log($"control: keys enroll {request.Path} (pid {peerPid})");
-        var update = _options.Loader.EnrollMachineKey(certificate, request.Confirmed);
+        var code = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
+        lock (_enrolGate)
+        {
+            _pendingEnrollments.RemoveAll(p => p.Expires <= DateTime.UtcNow || p.Sha256 == sha256);
+            if (_pendingEnrollments.Count >= MaxPendingEnrollments)
+            {
+                return ControlResponse.Fail(ControlErrors.Busy, $"{MaxPendingEnrollments} enrolments are waiting for confirmation already", "confirm or let them expire first");
+            }
+
+            _pendingEnrollments.Add(new PendingEnrollment(certificate, sha256, code, DateTime.UtcNow + _options.EnrollmentTimeout));
+        }
+
+        Log($"control: keys enroll {request.Path} (pid {peerPid}): pending the owner's confirmation");
+        var minutes = Math.Max(1, (int)Math.Round(_options.EnrollmentTimeout.TotalMinutes));
+        ShowOnConsole(
+            $"keys: pid {peerPid} asks to enrol '{subject}' (sha256 {sha256}) into the machine keyring; to allow it, run: " +
+            $"mtrace keys confirm --attach {Environment.ProcessId} {code}   (within {minutes} min)");
+        return new ControlResponse
+        {
+            Ok = true,
+            Pending = true,
+            Messages = [$"enrolment of '{subject}' is pending: the host's owner confirms it with the one-time code the host showed on its console ('mtrace keys confirm --attach {Environment.ProcessId} CODE')"],
+        };
+    }
+
+    private ControlResponse ConfirmEnrollment(ControlRequest request, int peerPid)
+    {
+        if (EnrollmentRefused() is { } refused)
+        {
+            return refused;
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Code))
+        {
+            return ControlResponse.Fail(ControlErrors.Invalid, "keys_confirm needs 'code'");
+        }
+
+        PendingEnrollment? match = null;
+        lock (_enrolGate)
+        {
+            _pendingEnrollments.RemoveAll(p => p.Expires <= DateTime.UtcNow);
+            var given = System.Text.Encoding.UTF8.GetBytes(request.Code.Trim().ToLowerInvariant());
+            foreach (var pending in _pendingEnrollments)
+            {
+                if (System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(given, System.Text.Encoding.UTF8.GetBytes(pending.Code)))
+                {
+                    match = pending;
+                }
+            }
+
+            if (match is null)
+            {
+                // Guessing is bounded: after a few wrong codes every pending enrolment is dropped and must be asked again.
+                if (++_wrongCodes >= MaxWrongCodes)
+                {
+                    _pendingEnrollments.Clear();
+                    _wrongCodes = 0;
+                    Log($"control: keys confirm (pid {peerPid}): {MaxWrongCodes} wrong codes, every pending enrolment dropped");
+                }
+
+                return ControlResponse.Fail(ControlErrors.NotPermitted, "no pending enrolment has that code", "the code is shown on the host's console when an enrolment is asked for; it expires");
+            }
+
+            _pendingEnrollments.Remove(match);
+            _wrongCodes = 0;
+        }
+
+        Log($"control: keys confirm {match.Sha256} (pid {peerPid})");
+        var update = _options.Loader.EnrollMachineKey(match.Certificate, confirmed: true);
         return update.Succeeded
-            ? new ControlResponse { Ok = true, Messages = [update.Reason] }
+            ? new ControlResponse { Ok = true, Messages = [Printable(update.Reason, 2048)] }
             : ControlResponse.Fail(
                 ControlErrors.NotPermitted,
                 update.Reason,
                 update.Status == KeyringUpdateStatus.Locked ? "lockdown forbids run-time key changes; restart the host with another policy" : null);
     }
+
+    private ControlResponse? EnrollmentRefused()
+    {
+        if (_options.Loader.Policy == Policy.Lockdown || _options.Loader.Keyrings.IsLocked)
+        {
+            return ControlResponse.Fail(ControlErrors.NotPermitted, "the keyrings are locked down; no key can be enrolled at run time", "lockdown forbids run-time key changes; restart the host with another policy");
+        }
+
+        return _options.Enrollment == SocketEnrollment.Refused
+            ? ControlResponse.Fail(
+                ControlErrors.NotPermitted,
+                "this host takes no key enrolment over its control socket",
+                "enrol into the host's keyring directory ('mtrace keys enroll --keyring DIR CERT') and restart it, or start it with --allow-enroll")
+            : null;
+    }
+
+    private void ShowOnConsole(string line)
+    {
+        try
+        {
+            (_options.Console ?? _options.Log)?.Invoke(line);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A failing console must not take the endpoint down; the enrolment then simply expires.
+        }
+    }
+
+    private sealed record PendingEnrollment(System.Security.Cryptography.X509Certificates.X509Certificate2 Certificate, string Sha256, string Code, DateTime Expires);
 
     private ControlResponse? Selected(ControlRequest request, out IReadOnlyList<TraceEvent> events)
     {
@@ -287,7 +402,7 @@ public sealed partial class ControlServer
             : null;
 
     // Client text echoed into a one-line error: control characters shown as '?', long text cut.
-    private static string Printable(string text) => Text.DisplayText.Printable(text);
+    private static string Printable(string text, int max = 80) => Text.DisplayText.Printable(text, max);
 
     private async Task SnapshotAsync(Stream stream, ControlRequest request)
     {

@@ -292,7 +292,7 @@ public sealed partial class ControlServer : IAsyncDisposable, IDisposable
     {
         if (request.Op != ControlOps.Hello)
         {
-            return ControlResponse.Fail(ControlErrors.Protocol, $"expected 'hello' as the first request, got '{request.Op}'", "send hello with the protocol version first (docs/live-control.md)") with
+            return ControlResponse.Fail(ControlErrors.Protocol, $"expected 'hello' as the first request, got '{Printable(request.Op ?? "")}'", "send hello with the protocol version first (docs/live-control.md)") with
             {
                 Protocol = ControlProtocol.Version,
             };
@@ -382,7 +382,8 @@ public sealed partial class ControlServer : IAsyncDisposable, IDisposable
     {
         try
         {
-            _options.Log?.Invoke(line);
+            // Client text (paths, names, request fields) reaches these lines: never a control character.
+            _options.Log?.Invoke(Text.DisplayText.Printable(line, max: 2048));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

@@ -30,6 +30,21 @@ public sealed record ControlServerOptions
     /// <summary>How often <c>trace_pipe</c> looks for new records when the buffers are empty. Default 50 ms.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>
+    /// Whether clients may ask for machine-keyring enrolment over the socket. Default <see cref="SocketEnrollment.Refused"/>:
+    /// whoever can reach the socket must not be able to make the host trust a key.
+    /// </summary>
+    public SocketEnrollment Enrollment { get; init; } = SocketEnrollment.Refused;
+
+    /// <summary>How long a pending enrolment waits for its confirmation code. Default 5 minutes.</summary>
+    public TimeSpan EnrollmentTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Where the host shows a pending enrolment's one-time code: its own console, never the socket. Default
+    /// <see cref="Log"/>. The code must reach the host's owner and not the requester.
+    /// </summary>
+    public Action<string>? Console { get; init; }
+
     /// <summary>Receives one line per connection problem and per module or key change; never throws into the server.</summary>
     public Action<string>? Log { get; init; }
 
@@ -41,4 +56,17 @@ public sealed record ControlServerOptions
             => "timeouts and the poll interval must be positive",
         _ => null,
     };
+}
+
+/// <summary>Whether a host takes machine-keyring enrolment requests over its control socket.</summary>
+public enum SocketEnrollment
+{
+    /// <summary>Refused (<c>EPERM</c>): keys are enrolled into the keyring directory on disk, and the host restarted.</summary>
+    Refused,
+
+    /// <summary>
+    /// Taken as pending: the host shows a one-time code on its console (<see cref="ControlServerOptions.Console"/>) and
+    /// enrols only when the code comes back in a <c>keys_confirm</c> request (MOK's password at the console).
+    /// </summary>
+    ConfirmOnConsole,
 }

@@ -282,6 +282,8 @@ public sealed partial class ModuleLoader
 
     private void Write(string line)
     {
+        // Paths and names from requests and files reach these lines: one line each, no control characters.
+        line = Text.DisplayText.Printable(line, max: 2048);
         lock (_log)
         {
             _log.Enqueue(line);

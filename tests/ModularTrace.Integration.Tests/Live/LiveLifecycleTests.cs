@@ -101,20 +101,88 @@ public sealed class LiveLifecycleTests
     }
 
     [Fact]
-    public void KeysEnroll_Lockdown_IsRefused_Enforce_IsEnrolled()
+    public void KeysEnroll_Lockdown_IsRefused_EvenWithAllowEnroll()
     {
-        using (var locked = LiveHost.Start("--policy", "lockdown"))
+        using var locked = LiveHost.Start("--policy", "lockdown", "--allow-enroll");
+        var refused = locked.Run("keys", "enroll", RepoFiles.DevCertificate, "--yes");
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Equal("mtrace: the keyrings are locked down; no key can be enrolled at run time", refused.Stderr.Split('\n')[0]);
+        Assert.Contains("lockdown forbids run-time key changes", refused.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void KeysEnroll_WithoutAllowEnroll_IsRefused_AndTheRefusedModuleStaysRefused()
+    {
+        using var keys = new TempDirectory();
+        var (module, certificate) = ModuleSignedByANewKey(keys.Path);
+        using var host = LiveHost.Start();
+        Assert.Equal(1, host.Run("insmod", module).ExitCode);
+
+        // --yes is the requester's own word: the host does not take it as the owner's confirmation.
+        var enroll = host.Run("keys", "enroll", certificate, "--yes");
+
+        Assert.Equal(1, enroll.ExitCode);
+        Assert.Equal("mtrace: this host takes no key enrolment over its control socket", enroll.Stderr.Split('\n')[0]);
+        var insmod = host.Run("insmod", module);
+        Assert.Equal(1, insmod.ExitCode);
+        Assert.Contains("Loading of module with unavailable key is rejected", insmod.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"machine\"", host.Run("keys", "list", "--json").Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void KeysEnroll_AllowEnroll_WaitsForTheCodeOnTheHostsConsole_ThenTheModuleLoadsUntainted()
+    {
+        using var keys = new TempDirectory();
+        var (module, certificate) = ModuleSignedByANewKey(keys.Path);
+        using var host = LiveHost.Start("--allow-enroll");
+
+        var enroll = host.Run("keys", "enroll", certificate, "--yes");
+
+        Assert.True(enroll.ExitCode == 0, enroll + host.Output);
+        Assert.Contains("is pending", enroll.Stdout, StringComparison.Ordinal);
+        Assert.Equal(1, host.Run("insmod", module).ExitCode);
+        var wrong = host.Run("keys", "confirm", "000000000000");
+        Assert.Equal(1, wrong.ExitCode);
+        Assert.Equal("mtrace: no pending enrolment has that code", wrong.Stderr.Split('\n')[0]);
+
+        var code = WaitForCode(host);
+        Assert.DoesNotContain(code, enroll.Stdout + enroll.Stderr, StringComparison.Ordinal);
+        var confirm = host.Run("keys", "confirm", code);
+
+        Assert.True(confirm.ExitCode == 0, confirm + host.Output);
+        Assert.Contains("enrolled into the machine keyring", confirm.Stdout, StringComparison.Ordinal);
+        var insmod = host.Run("insmod", module);
+        Assert.True(insmod.ExitCode == 0, insmod + host.Output);
+        Assert.Contains("signer Live enrolment test key)", insmod.Stdout, StringComparison.Ordinal); // no taints
+    }
+
+    private static string WaitForCode(LiveHost host)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (DateTime.UtcNow < deadline)
         {
-            var refused = locked.Run("keys", "enroll", RepoFiles.DevCertificate, "--yes");
-            Assert.Equal(1, refused.ExitCode);
-            Assert.Equal("mtrace: the keyrings are locked down; no key can be enrolled at run time", refused.Stderr.Split('\n')[0]);
-            Assert.Contains("lockdown forbids run-time key changes", refused.Stderr, StringComparison.Ordinal);
+            var line = host.Output.Split('\n').FirstOrDefault(l => l.Contains("mtrace keys confirm --attach", StringComparison.Ordinal));
+            if (line is not null)
+            {
+                var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                return words[Array.IndexOf(words, "confirm") + 3];
+            }
+
+            Thread.Sleep(50);
         }
 
-        using var host = LiveHost.Start();
-        var enrolled = host.Run("keys", "enroll", RepoFiles.DevCertificate, "--yes");
-        Assert.True(enrolled.ExitCode == 0, enrolled + host.Output);
-        Assert.Contains("enrolled into the machine keyring", enrolled.Stdout, StringComparison.Ordinal);
-        Assert.Contains("\"keyring\": \"machine\"", host.Run("keys", "list", "--json").Stdout, StringComparison.Ordinal);
+        throw new Xunit.Sdk.XunitException("the host printed no confirmation code: " + host.Output);
+    }
+
+    // A copy of the sched module signed with a key the host does not trust, and that key's certificate.
+    private static (string Module, string Certificate) ModuleSignedByANewKey(string directory)
+    {
+        var generate = Mtrace.Run("keys", "generate", "--out", directory, "--algo", "ecdsa-p256", "--subject", "Live enrolment test key");
+        Assert.True(generate.ExitCode == 0, generate.ToString());
+        var module = Path.Combine(directory, "ModularTrace.Module.Sched.dll");
+        File.Copy(RepoFiles.SampleModule("Sched"), module);
+        var sign = Mtrace.Run("sign", "sha256", Path.Combine(directory, "signing_key.pem"), Path.Combine(directory, "signing_key.x509"), module);
+        Assert.True(sign.ExitCode == 0, sign.ToString());
+        return (module, Path.Combine(directory, "signing_key.x509"));
     }
 }
