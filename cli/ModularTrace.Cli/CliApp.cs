@@ -34,22 +34,26 @@ internal static class CliApp
         }
         catch (CliException ex)
         {
-            errors.WriteLine($"mtrace: {ex.Message}");
+            // Paths, names and a host's replies reach these lines: never a control character from them.
+            errors.WriteLine($"mtrace: {Line(ex.Message)}");
             if (ex.Details is not null)
             {
-                errors.Write(ex.Details);
+                foreach (var detail in ex.Details.TrimEnd('\n').Split('\n'))
+                {
+                    errors.WriteLine(Line(detail));
+                }
             }
 
             if (ex.Hint is not null)
             {
-                errors.WriteLine($"  hint: {ex.Hint}");
+                errors.WriteLine($"  hint: {Line(ex.Hint)}");
             }
 
             return ex.ExitCode;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            errors.WriteLine($"mtrace: {ex.Message}");
+            errors.WriteLine($"mtrace: {Line(ex.Message)}");
             return ExitCodes.Error;
         }
         catch (Exception ex)
@@ -59,4 +63,6 @@ internal static class CliApp
             return ExitCodes.Error;
         }
     }
+
+    private static string Line(string text) => ModularTrace.Text.DisplayText.Printable(text, max: 4096);
 }

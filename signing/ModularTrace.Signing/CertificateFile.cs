@@ -102,6 +102,20 @@ public static class CertificateFile
         }
     }
 
+    /// <summary>
+    /// The certificate's validity period in one line, e.g. <c>2026-12-01T20:00:00Z to 2126-11-07T20:00:00Z (not checked)</c>,
+    /// with <c>expired</c> or <c>not yet valid</c> when <paramref name="now"/> is outside it. Like the kernel, the loader
+    /// does not check these dates: a module signing key is trusted for as long as it is in a keyring and not blacklisted.
+    /// </summary>
+    public static string Validity(X509Certificate2 certificate, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        var from = new DateTimeOffset(certificate.NotBefore.ToUniversalTime(), TimeSpan.Zero);
+        var to = new DateTimeOffset(certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
+        var state = now > to ? "expired, not checked" : now < from ? "not yet valid, not checked" : "not checked";
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{from:yyyy-MM-ddTHH:mm:ssZ} to {to:yyyy-MM-ddTHH:mm:ssZ} ({state})");
+    }
+
     /// <summary>The certificate's subject common name, or the whole subject when it has none.</summary>
     public static string CommonName(X509Certificate2 certificate)
     {

@@ -214,7 +214,7 @@ internal static class KeysCommand
             else
             {
                 var modulePath = result.GetValue(module)!;
-                var bytes = File.ReadAllBytes(modulePath);
+                var bytes = CliFiles.ReadBytes(modulePath);
                 ReadOnlyMemory<byte> payload;
                 try
                 {

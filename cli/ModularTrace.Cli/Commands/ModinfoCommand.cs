@@ -19,7 +19,7 @@ internal static class ModinfoCommand
         command.SetAction(result =>
         {
             var path = result.GetValue(module)!;
-            var bytes = File.ReadAllBytes(path);
+            var bytes = CliFiles.ReadBytes(path);
             var fields = new List<KeyValuePair<string, string>>();
             AddFileFields(fields, path, bytes);
             AddSignatureFields(fields, SignatureVerifier.Verify(bytes, trust.Resolve(result, requireSomething: false)));
@@ -132,6 +132,11 @@ internal static class ModinfoCommand
             // The kernel's modinfo prints the key id as colon-separated upper-case hex bytes.
             fields.Add(new("sig_key", string.Join(':', Convert.FromHexString(verification.KeyId).Select(b => b.ToString("X2", CultureInfo.InvariantCulture)))));
             fields.Add(new("sig_hashalgo", verification.HashAlgorithm!));
+            if (verification.Certificate is { } certificate)
+            {
+                // Not the kernel's field: the signer's validity, shown because the loader (like the kernel) ignores it.
+                fields.Add(new("sig_validity", CertificateFile.Validity(certificate, DateTimeOffset.UtcNow)));
+            }
         }
 
         var status = verification.Status switch

@@ -47,7 +47,7 @@ internal static class PackCommand
                 var source = Packs.ModuleFile(root, module, profile.Name);
                 var target = Path.Combine(directory, Path.GetFileName(source));
                 File.Copy(source, target);
-                var manifest = ModuleManifestReader.TryRead(ModuleSigner.StripSignature(File.ReadAllBytes(target)), out var error)
+                var manifest = ModuleManifestReader.TryRead(ModuleSigner.StripSignature(CliFiles.ReadBytes(target)), out var error)
                     ?? throw new CliException($"{source}: {error}");
                 entries.Add(Packs.Entry(target, manifest));
                 output.WriteLine($"  {manifest.Name,-8} {manifest.Version,-8} {Path.GetRelativePath(root, target)}");

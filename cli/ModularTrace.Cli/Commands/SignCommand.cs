@@ -39,7 +39,7 @@ internal static class SignCommand
             using var signer = Load(() => CertificateFile.Load(result.GetValue(certificate)!));
 
             // Read once; sign and write from this buffer.
-            var bytes = File.ReadAllBytes(modulePath);
+            var bytes = CliFiles.ReadBytes(modulePath);
             var payload = Load(() => ModuleSigner.StripSignature(bytes));
             byte[] pkcs7;
             try

@@ -18,7 +18,7 @@ internal static class VerifyCommand
         {
             var path = result.GetValue(module)!;
             var keyrings = trust.Resolve(result, requireSomething: true);
-            var verification = SignatureVerifier.Verify(File.ReadAllBytes(path), keyrings);
+            var verification = SignatureVerifier.Verify(CliFiles.ReadBytes(path), keyrings);
             var output = result.InvocationConfiguration.Output;
             if (result.GetValue(json))
             {
@@ -32,6 +32,7 @@ internal static class VerifyCommand
                 output.WriteLine($"hash_algo:       {verification.HashAlgorithm}");
                 output.WriteLine($"sig_algo:        {verification.SignatureAlgorithm}");
                 output.WriteLine($"keyring:         {verification.Keyring.ToString()!.ToLowerInvariant()}");
+                output.WriteLine($"validity:        {CertificateFile.Validity(verification.Certificate!, DateTimeOffset.UtcNow)}");
                 output.WriteLine($"payload_sha256:  {verification.PayloadSha256}");
             }
 
@@ -79,6 +80,8 @@ internal static class VerifyCommand
         v.SignatureAlgorithm,
         v.Keyring?.ToString().ToLowerInvariant(),
         v.Certificate is null ? null : CertificateFile.Sha256Hex(v.Certificate),
+        v.Certificate is null ? null : new DateTimeOffset(v.Certificate.NotBefore.ToUniversalTime(), TimeSpan.Zero),
+        v.Certificate is null ? null : new DateTimeOffset(v.Certificate.NotAfter.ToUniversalTime(), TimeSpan.Zero),
         v.PayloadSha256,
         v.Payload.Length);
 
@@ -95,6 +98,8 @@ internal static class VerifyCommand
         string? SignatureAlgorithm,
         string? Keyring,
         string? CertificateSha256,
+        DateTimeOffset? NotBefore,
+        DateTimeOffset? NotAfter,
         string? PayloadSha256,
         int PayloadSize);
 }

@@ -38,7 +38,7 @@ internal static class AbiSources
         {
             try
             {
-                return JsonSerializer.Deserialize<AbiSnapshot>(File.ReadAllText(side), CliJson.Options)
+                return JsonSerializer.Deserialize<AbiSnapshot>(CliFiles.ReadText(side), CliJson.Options)
                     ?? throw new CliException($"{side}: empty snapshot");
             }
             catch (JsonException ex)
@@ -48,7 +48,7 @@ internal static class AbiSources
         }
 
         // A module file: load it into a host of the profile it was built for, to see the events it defines.
-        var manifest = ModuleManifestReader.TryRead(ModuleSigner.StripSignature(File.ReadAllBytes(side)), out var error)
+        var manifest = ModuleManifestReader.TryRead(ModuleSigner.StripSignature(CliFiles.ReadBytes(side)), out var error)
             ?? throw new CliException($"{side}: {error}");
         var match = HostProfile.All.FirstOrDefault(p => HostProfiles.Vermagic(p) == manifest.Vermagic)
             ?? throw new CliException($"{side}: built for vermagic '{manifest.Vermagic}', which no host profile has", "'mtrace hooks --profiles' lists the profiles");

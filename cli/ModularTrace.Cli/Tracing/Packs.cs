@@ -43,7 +43,7 @@ internal static class Packs
         PackDefinition? parsed;
         try
         {
-            parsed = JsonSerializer.Deserialize<PackDefinition>(File.ReadAllText(path), CliJson.Options);
+            parsed = JsonSerializer.Deserialize<PackDefinition>(CliFiles.ReadText(path), CliJson.Options);
         }
         catch (JsonException ex)
         {
@@ -93,7 +93,7 @@ internal static class Packs
 
         var profile = HostProfiles.Resolve(definition.Profile);
         var keyrings = new Keyrings([CertificateFile.Load(HostProfiles.Key(root, profile).CertificatePath)]);
-        var signed = SignatureVerifier.Verify(File.ReadAllBytes(indexPath), keyrings);
+        var signed = SignatureVerifier.Verify(CliFiles.ReadBytes(indexPath), keyrings);
         if (!signed.IsValid)
         {
             throw new CliException($"pack '{pack}': {IndexFile} is not signed by the {profile.Name} key: {signed.Reason} ({signed.Status.ToErrno()})", $"rebuild it with 'mtrace pack build {pack}'");
@@ -114,7 +114,7 @@ internal static class Packs
                 throw new CliException($"pack '{pack}': module file {module.File} is missing");
             }
 
-            var hash = Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(file)));
+            var hash = Convert.ToHexStringLower(SHA256.HashData(CliFiles.ReadBytes(file)));
             if (hash != module.Sha256)
             {
                 throw new CliException($"pack '{pack}': {module.File} does not match the signed index (sha256 {hash[..16]}..., index says {module.Sha256[..16]}...)", "a module was altered or swapped in from another pack");
@@ -133,7 +133,7 @@ internal static class Packs
     }
 
     public static PackIndexEntry Entry(string file, ModuleManifest manifest) =>
-        new(manifest.Name, manifest.Version, Path.GetFileName(file), Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(file))));
+        new(manifest.Name, manifest.Version, Path.GetFileName(file), Convert.ToHexStringLower(SHA256.HashData(CliFiles.ReadBytes(file))));
 }
 
 internal sealed record PackDefinition(string? Name, string? Description, string? Profile, string[] Modules);

@@ -21,11 +21,14 @@ public static class PrivateKeyFile
     public static LoadedPrivateKey Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        var bytes = File.ReadAllBytes(path);
         AsymmetricAlgorithm key;
         try
         {
-            key = Parse(bytes);
+            key = Parse(RegularFile.ReadAllBytes(path, CertificateFile.MaxBytes, "key size limit"));
+        }
+        catch (RegularFileException ex)
+        {
+            throw new InvalidDataException($"{path}: {ex.Message}", ex);
         }
         catch (InvalidDataException ex)
         {
