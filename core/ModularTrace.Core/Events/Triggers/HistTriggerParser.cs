@@ -23,9 +23,8 @@ internal static class HistTriggerParser
     /// <param name="at">Where the attributes start (after <c>hist:</c>).</param>
     /// <param name="end">Where the attributes end (the first white space).</param>
     /// <param name="layout">The event's layout, where key and value fields are looked up.</param>
-    /// <param name="condition">The parsed <c>if</c> filter, or null.</param>
-    public static ParseResult<EventTrigger> Parse(
-        string text, string subsystem, int commandAt, int at, int end, EventLayout layout, EventFilter? condition)
+    /// <returns>What makes the trigger once its <c>if</c> filter is parsed, or the error.</returns>
+    public static ParseResult<Func<EventFilter?, EventTrigger>> Parse(string text, string subsystem, int commandAt, int at, int end, EventLayout layout)
     {
         (int At, int End)? keysSpec = null, valuesSpec = null, sortSpec = null, sizeSpec = null;
         for (var segment = at; segment < end;)
@@ -142,11 +141,15 @@ internal static class HistTriggerParser
             tableSize = (int)BitOperations.RoundUpToPowerOf2((uint)requested);
         }
 
-        return new ParseResult<EventTrigger>(new HistTrigger(layout, keys.ToImmutable(), values.ToImmutable(), sort.ToImmutable(), tableSize, condition));
+        var madeKeys = keys.ToImmutable();
+        var madeValues = values.ToImmutable();
+        var madeSort = sort.ToImmutable();
+        return new(condition => new HistTrigger(layout, madeKeys, madeValues, madeSort, tableSize, condition));
 
-        ParseResult<EventTrigger> Fail(string message, int position) => EventTriggerParser.Fail(subsystem, text, position, message);
+        ParseResult<Func<EventFilter?, EventTrigger>> Fail(string message, int position)
+            => EventTriggerParser.Fail<Func<EventFilter?, EventTrigger>>(subsystem, text, position, message);
 
-        ParseResult<EventTrigger>? ResolveField(string item, int itemAt, out EventField field, out bool hex)
+        ParseResult<Func<EventFilter?, EventTrigger>>? ResolveField(string item, int itemAt, out EventField field, out bool hex)
         {
             var dot = item.IndexOf('.', StringComparison.Ordinal);
             var name = dot < 0 ? item : item[..dot];
