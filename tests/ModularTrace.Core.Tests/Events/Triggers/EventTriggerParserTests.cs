@@ -60,7 +60,7 @@ public sealed class EventTriggerParserTests
     [InlineData("^hist:vals=prev_pid", "hist:sched:sched_switch")]
     [InlineData("hist:keys=^nope", "hist:sched:sched_switch")]
     [InlineData("hist:keys=prev_pid,^nope", "hist:sched:sched_switch")]
-    [InlineData("hist:keys=^", "hist:sched:sched_switch")]
+    [InlineData("hist:^keys=", "hist:sched:sched_switch")]
     [InlineData("hist:keys=prev_pid.^foo", "hist:sched:sched_switch")]
     [InlineData("hist:keys=prev_comm.^hex", "hist:sched:sched_switch")]
     [InlineData("hist:keys=prev_pid,next_pid,prev_prio,^next_prio", "hist:sched:sched_switch")]
@@ -68,7 +68,12 @@ public sealed class EventTriggerParserTests
     [InlineData("hist:keys=prev_pid:vals=^nope", "hist:sched:sched_switch")]
     [InlineData("hist:keys=prev_pid:vals=prev_prio,next_prio,prev_state,^next_pid", "hist:sched:sched_switch")]
     [InlineData("hist:keys=prev_pid:sort=^nope", "hist:sched:sched_switch")]
-    [InlineData("hist:keys=prev_pid:sort=hitcount,prev_pid,^hitcount", "hist:sched:sched_switch")]
+    [InlineData("hist:keys=prev_pid:^sort=hitcount,prev_pid,hitcount", "hist:sched:sched_switch")]
+    [InlineData("hist:keys=prev_pid:sort=prev_pid.^hex", "hist:sched:sched_switch")]
+    [InlineData("hist:keys=prev_pid.hex:sort=prev_pid.^bogus", "hist:sched:sched_switch")]
+    [InlineData("hist:keys=prev_pid:^sort=,prev_pid", "hist:sched:sched_switch")]
+    [InlineData("hist:keys=prev_pid:^sort=.descending", "hist:sched:sched_switch")]
+    [InlineData("hist:keys=prev_pid:vals=^nope:sort=^nope", "hist:sched:sched_switch")]
     [InlineData("hist:keys=prev_pid:size=^64", "hist:sched:sched_switch")]
     [InlineData("hist:keys=prev_pid:size=^200000", "hist:sched:sched_switch")]
     [InlineData("hist:keys=prev_pid:size=^x", "hist:sched:sched_switch")]
@@ -107,6 +112,7 @@ public sealed class EventTriggerParserTests
 
     [Theory]
     [InlineData("traceoff:^x if nope == 1")]
+    [InlineData("hist:keys=^nope if nope == 1")]
     public void Parse_BadParameterAndBadFilter_ReportsTheParameterFirstAsTheKernel(string marked)
     {
         var caret = marked.IndexOf('^', StringComparison.Ordinal);
