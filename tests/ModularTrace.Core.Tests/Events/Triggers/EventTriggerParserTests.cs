@@ -74,6 +74,7 @@ public sealed class EventTriggerParserTests
     [InlineData("hist:keys=prev_pid:^sort=,prev_pid", "hist:sched:sched_switch")]
     [InlineData("hist:keys=prev_pid:^sort=.descending", "hist:sched:sched_switch")]
     [InlineData("hist:keys=prev_pid:vals=^nope:sort=^nope", "hist:sched:sched_switch")]
+    [InlineData("hist:keys=next_^comm:sort=next_comm.comm", "hist:sched:sched_switch")] // errpos(): first "comm" (docs/filters.md)
     [InlineData("hist:keys=prev_pid:size=^64", "hist:sched:sched_switch")]
     [InlineData("hist:keys=prev_pid:size=^200000", "hist:sched:sched_switch")]
     [InlineData("hist:keys=prev_pid:size=^x", "hist:sched:sched_switch")]
