@@ -39,6 +39,9 @@ public static partial class EventFilterParser
     // but takes at most a page (4096 bytes) per write.
     private const int MaxDepth = 100;
 
+    // The kernel's isspace() in the C locale.
+    private static readonly char[] s_spaces = [' ', '\t', '\n', '\r', '\v', '\f'];
+
     /// <summary>Parses and compiles a filter for events of <paramref name="layout"/>.</summary>
     /// <returns>The filter (its <see cref="EventFilter.Text"/> is the normalised expression), or the error with the
     /// byte position the kernel gives it, ready for <see cref="ErrorLog.Add"/>. The error's command is
@@ -57,8 +60,6 @@ public static partial class EventFilterParser
             ? new ParseResult<EventFilter>(parser.Error!)
             : new ParseResult<EventFilter>(new CompiledFilter(root, layout));
     }
-
-    private static readonly char[] s_spaces = [' ', '\t', '\n', '\r', '\v', '\f'];
 
     private static bool IsSpace(char c) => c is ' ' or '\t' or '\n' or '\r' or '\v' or '\f';
 

@@ -19,8 +19,9 @@ public static class EventTriggerParser
 {
     /// <summary>Parses <paramref name="text"/> as a trigger of <paramref name="ev"/>; event names resolve in <paramref name="session"/>.</summary>
     /// <returns>The trigger, or the error with the byte position of the offending token, ready for <see cref="ErrorLog.Add"/>.
-    /// Errors in the <c>if</c> part are the filter parser's (subsystem <see cref="EventFilterParser.ErrorSubsystem"/>),
-    /// hist errors are logged as <c>hist:&lt;system&gt;:&lt;event&gt;</c> (the kernel's), others as <c>trigger:&lt;system&gt;:&lt;event&gt;</c>.</returns>
+    /// Errors in the <c>if</c> part are the filter parser's (subsystem <see cref="EventFilterParser.ErrorSubsystem"/>), with the
+    /// filter after <c>if</c> as their command, as the kernel logs them; hist errors are logged as
+    /// <c>hist:&lt;system&gt;:&lt;event&gt;</c> against the text from <c>hist</c> on (the kernel's), others as <c>trigger:&lt;system&gt;:&lt;event&gt;</c>.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     public static ParseResult<EventTrigger> Parse(string text, TraceEvent ev, TraceSession session)
     {
