@@ -101,8 +101,10 @@ internal static partial class Harnesses
 
     private static void RequireCaret(CommandError error, string text)
     {
-        Require(error.Position >= 0 && error.Position <= Encoding.UTF8.GetByteCount(text), $"error position {error.Position} outside the command ({text.Length} chars)");
+        // The kernel's parse_pred() counts from the predicate's start plus one, so a caret may sit one past the end.
+        Require(error.Position >= 0 && error.Position <= Encoding.UTF8.GetByteCount(error.Command) + 1, $"error position {error.Position} outside the command ({error.Command.Length} chars)");
         Require(error.Message.Length > 0, "an error without a message");
+        Require(text.Contains(error.Command, StringComparison.Ordinal), $"the error's command '{error.Command}' is not part of the input");
         var log = new ErrorLog();
         log.Add(error);
         Require(log.Render().Contains('^', StringComparison.Ordinal), "error_log rendered no caret");

@@ -66,7 +66,9 @@ internal static class LiveSession
 
     private static int CharColumn(string command, int bytePosition)
     {
+        // Past the end counts one column a byte: the kernel points one past an unknown field that ends the filter.
         var bytes = System.Text.Encoding.UTF8.GetBytes(command);
-        return System.Text.Encoding.UTF8.GetCharCount(bytes, 0, Math.Clamp(bytePosition, 0, bytes.Length));
+        var inside = Math.Clamp(bytePosition, 0, bytes.Length);
+        return System.Text.Encoding.UTF8.GetCharCount(bytes, 0, inside) + Math.Max(0, bytePosition - inside);
     }
 }

@@ -75,15 +75,17 @@ internal static class EventControl
 
     private static int CharColumn(string command, int bytePosition)
     {
+        // Past the end counts one column a byte: the kernel points one past an unknown field that ends the filter.
         var bytes = System.Text.Encoding.UTF8.GetBytes(command);
-        return System.Text.Encoding.UTF8.GetCharCount(bytes, 0, Math.Clamp(bytePosition, 0, bytes.Length));
+        var inside = Math.Clamp(bytePosition, 0, bytes.Length);
+        return System.Text.Encoding.UTF8.GetCharCount(bytes, 0, inside) + Math.Max(0, bytePosition - inside);
     }
 
     // The kernel's error_log shape: the command echoed, a caret under the offending byte.
     private static CliException Refusal(TraceSession session, string what, CommandError error)
     {
         session.ErrorLog.Add(error);
-        return new CliException($"{what}: {error.Message}", null, ExitCodes.Usage)
+        return new CliException($"{what}: {error.Message}", error.Hint, ExitCodes.Usage)
         {
             Details = $"  Command: {error.Command}\n{new string(' ', 11 + CharColumn(error.Command, error.Position))}^\n",
         };

@@ -389,7 +389,7 @@ public sealed partial class ControlServer
     private ControlResponse Refused(string what, CommandError error)
     {
         _options.Session.ErrorLog.Add(error);
-        return ControlResponse.Fail(ControlErrors.Invalid, $"{what}: {error.Message}") with
+        return ControlResponse.Fail(ControlErrors.Invalid, $"{what}: {error.Message}", error.Hint) with
         {
             CommandError = new CommandErrorInfo(error.Subsystem, error.Command, error.Position, error.Message),
         };

@@ -143,7 +143,7 @@ public sealed class ControlServerTests : IAsyncLifetime
         Assert.False(reply!.Ok);
         Assert.Equal(ControlErrors.Invalid, reply.Code);
         Assert.Equal("common_pid < < 3", reply.CommandError!.Command);
-        Assert.Equal(13, reply.CommandError.Position);
+        Assert.Equal(14, reply.CommandError.Position); // parse_pred(): one right of the bad value
         Assert.Single(_session.ErrorLog.Entries);
     }
 

@@ -103,7 +103,7 @@ public sealed class LiveControlTests(LiveHostFixture fixture) : IClassFixture<Li
             var lines = filter.Stderr.Split('\n');
             Assert.StartsWith("mtrace: filter sched:sched_switch: ", lines[0], StringComparison.Ordinal);
             Assert.Equal("  Command: prev_pid < < 3", lines[1]);
-            Assert.Equal(new string(' ', 11 + 11) + "^", lines[2]);
+            Assert.Equal(new string(' ', 11 + 12) + "^", lines[2]); // the kernel's caret: one right of the bad value
         }
         finally
         {

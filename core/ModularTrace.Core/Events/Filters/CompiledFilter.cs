@@ -20,6 +20,9 @@ internal sealed class CompiledFilter : EventFilter
     /// <inheritdoc />
     public override string Text { get; }
 
+    /// <summary>The tree, for tests that evaluate it without <see cref="Matches"/>'s guards (the kernel's not-visited check).</summary>
+    internal FilterNode Root => _root;
+
     /// <inheritdoc />
     public override bool Matches(ReadOnlySpan<byte> record)
     {

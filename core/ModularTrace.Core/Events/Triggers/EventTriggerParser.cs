@@ -19,14 +19,18 @@ public static class EventTriggerParser
 {
     /// <summary>Parses <paramref name="text"/> as a trigger of <paramref name="ev"/>; event names resolve in <paramref name="session"/>.</summary>
     /// <returns>The trigger, or the error with the byte position of the offending token, ready for <see cref="ErrorLog.Add"/>.
-    /// Errors in the <c>if</c> part are the filter parser's (subsystem <see cref="EventFilterParser.ErrorSubsystem"/>),
-    /// hist errors are logged as <c>hist:&lt;system&gt;:&lt;event&gt;</c> (the kernel's), others as <c>trigger:&lt;system&gt;:&lt;event&gt;</c>.</returns>
+    /// Errors in the <c>if</c> part are the filter parser's (subsystem <see cref="EventFilterParser.ErrorSubsystem"/>), with the
+    /// filter after <c>if</c> as their command, as the kernel logs them; hist errors are logged as
+    /// <c>hist:&lt;system&gt;:&lt;event&gt;</c> against the text from <c>hist</c> on (the kernel's), others as <c>trigger:&lt;system&gt;:&lt;event&gt;</c>.</returns>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     public static ParseResult<EventTrigger> Parse(string text, TraceEvent ev, TraceSession session)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(ev);
         ArgumentNullException.ThrowIfNull(session);
+
+        // trigger_process_regex() strim()s the line: trailing white space is not part of any command or filter.
+        text = text.TrimEnd(' ', '\t', '\n', '\r', '\v', '\f');
         var start = SkipSpace(text, 0);
         var specEnd = start;
         while (specEnd < text.Length && !IsSpace(text[specEnd]))
@@ -44,54 +48,62 @@ public static class EventTriggerParser
             return Fail(subsystem, text, start, "No trigger command");
         }
 
-        EventFilter? condition = null;
+        // The kernel reads the trigger's parameters before its filter (event_trigger_parse(), event_hist_trigger_parse()),
+        // so a bad count or hist attribute is reported even when the 'if' part is bad too.
         var rest = SkipSpace(text, specEnd);
-        if (rest < text.Length)
+        if (rest < text.Length && (!text.AsSpan(rest).StartsWith("if", StringComparison.Ordinal) || (rest + 2 < text.Length && !IsSpace(text[rest + 2]))))
         {
-            if (!text.AsSpan(rest).StartsWith("if", StringComparison.Ordinal) || (rest + 2 < text.Length && !IsSpace(text[rest + 2])))
-            {
-                return Fail(subsystem, text, rest, "Expecting 'if <filter>' after the trigger");
-            }
-
-            var filter = EventFilterParser.Parse(text, rest + 2, ev.Class.Layout);
-            if (!filter.IsSuccess)
-            {
-                return new ParseResult<EventTrigger>(filter.Error);
-            }
-
-            condition = filter.Value;
+            return Fail(subsystem, text, rest, "Expecting 'if <filter>' after the trigger");
         }
 
-        switch (command)
+        var build = command switch
         {
-            case "traceon":
-            case "traceoff":
-            {
-                if (!TryParseCount(text, paramsAt, specEnd, out var count))
-                {
-                    return Fail(subsystem, text, paramsAt, "Invalid count: expecting ':N' with N a non-negative integer");
-                }
-
-                return new ParseResult<EventTrigger>(new TracingSwitchTrigger(session, command == "traceon", count, condition));
-            }
-
-            case "enable_event":
-            case "disable_event":
-                return ParseEventSwitch(text, subsystem, paramsAt < 0 ? specEnd : paramsAt, specEnd, command == "enable_event", session, condition);
-            case "hist":
-                return HistTriggerParser.Parse(text, subsystem, start, paramsAt < 0 ? specEnd : paramsAt, specEnd, ev.Class.Layout, condition);
-            default:
-                return Fail(subsystem, text, start, $"Unknown trigger command '{command}' (known: traceon, traceoff, enable_event, disable_event, hist)");
+            "traceon" or "traceoff" => ParseTracingSwitch(text, subsystem, paramsAt, specEnd, command == "traceon", session),
+            "enable_event" or "disable_event" =>
+                ParseEventSwitch(text, subsystem, paramsAt < 0 ? specEnd : paramsAt, specEnd, command == "enable_event", session),
+            "hist" => HistTriggerParser.Parse(text, subsystem, start, paramsAt < 0 ? specEnd : paramsAt, specEnd, ev.Class.Layout),
+            _ => Fail<Func<EventFilter?, EventTrigger>>(
+                subsystem, text, start, $"Unknown trigger command '{command}' (known: traceon, traceoff, enable_event, disable_event, hist)"),
+        };
+        if (!build.IsSuccess)
+        {
+            return new ParseResult<EventTrigger>(build.Error);
         }
+
+        if (rest == text.Length)
+        {
+            return new ParseResult<EventTrigger>(build.Value(null));
+        }
+
+        if (rest + 2 == text.Length)
+        {
+            return Fail(subsystem, text, rest + 2, "Expecting a filter after 'if'");
+        }
+
+        // set_trigger_filter() splits "if" off at the first blank and parses the rest alone: its error_log entry shows
+        // that text as the command and counts positions from its start.
+        var filter = EventFilterParser.Parse(text[(rest + 3)..], ev.Class.Layout);
+        return filter.IsSuccess ? new ParseResult<EventTrigger>(build.Value(filter.Value)) : new ParseResult<EventTrigger>(filter.Error);
     }
 
-    private static ParseResult<EventTrigger> ParseEventSwitch(
-        string text, string subsystem, int at, int end, bool enable, TraceSession session, EventFilter? condition)
+    private static ParseResult<Func<EventFilter?, EventTrigger>> ParseTracingSwitch(
+        string text, string subsystem, int paramsAt, int end, bool on, TraceSession session)
+    {
+        if (!TryParseCount(text, paramsAt, end, out var count))
+        {
+            return Fail<Func<EventFilter?, EventTrigger>>(subsystem, text, paramsAt, "Invalid count: expecting ':N' with N a non-negative integer");
+        }
+
+        return new(condition => new TracingSwitchTrigger(session, on, count, condition));
+    }
+
+    private static ParseResult<Func<EventFilter?, EventTrigger>> ParseEventSwitch(
+        string text, string subsystem, int at, int end, bool enable, TraceSession session)
     {
         var systemEnd = text.IndexOf(':', at, end - at);
         if (systemEnd <= at)
         {
-            return Fail(subsystem, text, systemEnd < 0 ? end : at, "Expecting <system>:<event>");
+            return Fail<Func<EventFilter?, EventTrigger>>(subsystem, text, systemEnd < 0 ? end : at, "Expecting <system>:<event>");
         }
 
         var nameAt = systemEnd + 1;
@@ -100,22 +112,22 @@ public static class EventTriggerParser
         nameEnd = nameEnd < 0 ? end : nameEnd;
         if (nameEnd == nameAt)
         {
-            return Fail(subsystem, text, nameAt, "Expecting <system>:<event>");
+            return Fail<Func<EventFilter?, EventTrigger>>(subsystem, text, nameAt, "Expecting <system>:<event>");
         }
 
         var fullName = text[at..systemEnd] + ":" + text[nameAt..nameEnd];
         var target = session.Find(fullName);
         if (target is null)
         {
-            return Fail(subsystem, text, at, $"Event not found: '{fullName}'");
+            return Fail<Func<EventFilter?, EventTrigger>>(subsystem, text, at, $"Event not found: '{fullName}'");
         }
 
         if (!TryParseCount(text, countAt, end, out var count))
         {
-            return Fail(subsystem, text, countAt, "Invalid count: expecting ':N' with N a non-negative integer");
+            return Fail<Func<EventFilter?, EventTrigger>>(subsystem, text, countAt, "Invalid count: expecting ':N' with N a non-negative integer");
         }
 
-        return new ParseResult<EventTrigger>(new EventSwitchTrigger(target, enable, count, condition));
+        return new(condition => new EventSwitchTrigger(target, enable, count, condition));
     }
 
     /// <summary>The optional count in <c>text[at..end]</c> (<paramref name="at"/> -1: none, unlimited).</summary>
@@ -137,7 +149,11 @@ public static class EventTriggerParser
     }
 
     internal static ParseResult<EventTrigger> Fail(string subsystem, string text, int at, string message)
-        => new(new CommandError(subsystem, text, Encoding.UTF8.GetByteCount(text.AsSpan(0, Math.Clamp(at, 0, text.Length))), message));
+        => Fail<EventTrigger>(subsystem, text, at, message);
+
+    internal static ParseResult<T> Fail<T>(string subsystem, string text, int at, string message, string? hint = null)
+        where T : class
+        => new(new CommandError(subsystem, text, Encoding.UTF8.GetByteCount(text.AsSpan(0, Math.Clamp(at, 0, text.Length))), message) { Hint = hint });
 
     internal static int SkipSpace(string text, int at)
     {

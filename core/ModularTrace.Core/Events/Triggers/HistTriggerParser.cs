@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Numerics;
+using System.Text;
 using ModularTrace.Events.Filters;
 
 namespace ModularTrace.Events.Triggers;
@@ -17,23 +18,41 @@ internal static class HistTriggerParser
     // A string key keeps at most this many bytes, NUL included (the kernel's MAX_FILTER_STR_VAL).
     public const int MaxStringKey = 256;
 
-    /// <param name="text">The whole trigger text.</param>
+    // The kernel's hist err_text[] (kernel/trace/trace_events_hist.c) for the errors this parser can meet.
+    private const string BadFieldModifier = "Invalid field modifier";
+    private const string FieldNotFound = "Couldn't find field";
+    private const string EmptyAssignment = "Empty assignment";
+    private const string InvalidSortModifier = "Invalid sort modifier";
+    private const string EmptySortField = "Empty sort field";
+    private const string TooManySortFields = "Too many sort fields (Max = 2)";
+    private const string InvalidSortField = "Sort field must be a key or a val";
+
+    /// <param name="text">The whole trigger text, trailing white space stripped.</param>
     /// <param name="subsystem">The error_log subsystem.</param>
-    /// <param name="commandAt">Where <c>hist</c> starts.</param>
+    /// <param name="commandAt">Where <c>hist</c> starts: the kernel's <c>last_cmd</c>, the command its errors show, starts there.</param>
     /// <param name="at">Where the attributes start (after <c>hist:</c>).</param>
     /// <param name="end">Where the attributes end (the first white space).</param>
     /// <param name="layout">The event's layout, where key and value fields are looked up.</param>
-    /// <param name="condition">The parsed <c>if</c> filter, or null.</param>
-    public static ParseResult<EventTrigger> Parse(
-        string text, string subsystem, int commandAt, int at, int end, EventLayout layout, EventFilter? condition)
+    /// <returns>What makes the trigger once its <c>if</c> filter is parsed, or the error.</returns>
+    public static ParseResult<Func<EventFilter?, EventTrigger>> Parse(string text, string subsystem, int commandAt, int at, int end, EventLayout layout)
     {
+        // Errors are logged against last_cmd, "hist:" and everything after it, and placed by errpos(): the first place the
+        // offending text occurs in it (so a sort modifier that also appears in keys= points into keys=, as the kernel's).
+        var command = text[commandAt..];
         (int At, int End)? keysSpec = null, valuesSpec = null, sortSpec = null, sizeSpec = null;
+
+        // parse_hist_trigger_attrs(): every attribute first, "name=" with nothing after it refused before anything else.
         for (var segment = at; segment < end;)
         {
             var colon = text.IndexOf(':', segment, end - segment);
             var segmentEnd = colon < 0 ? end : colon;
             var equals = text.IndexOf('=', segment, segmentEnd - segment);
             var name = equals < 0 ? text[segment..segmentEnd] : text[segment..equals];
+            if (equals >= 0 && equals + 1 == segmentEnd)
+            {
+                return Fail(EmptyAssignment, ErrPos(text[segment..segmentEnd]), $"'{name}=' needs a value");
+            }
+
             var value = (equals + 1, segmentEnd);
             switch (equals < 0 ? "" : name)
             {
@@ -41,7 +60,7 @@ internal static class HistTriggerParser
                 case "values" or "vals" or "val": valuesSpec = value; break;
                 case "sort": sortSpec = value; break;
                 case "size": sizeSpec = value; break;
-                default: return Fail($"Unknown hist attribute '{name}' (known: keys=, vals=, sort=, size=)", segment);
+                default: return FailAt($"Unknown hist attribute '{name}' (known: keys=, vals=, sort=, size=)", segment);
             }
 
             segment = segmentEnd + 1;
@@ -49,29 +68,10 @@ internal static class HistTriggerParser
 
         if (keysSpec is null)
         {
-            return Fail("Missing 'keys=': a hist trigger needs at least one key field", commandAt);
+            return FailAt("Missing 'keys=': a hist trigger needs at least one key field", commandAt);
         }
 
-        var keys = ImmutableArray.CreateBuilder<HistKeyField>();
-        var keyOffset = 0;
-        foreach (var (item, itemAt) in Items(text, keysSpec.Value))
-        {
-            if (keys.Count == MaxKeys)
-            {
-                return Fail($"Too many keys (at most {MaxKeys})", itemAt);
-            }
-
-            var error = ResolveField(item, itemAt, out var field, out var hex);
-            if (error is not null)
-            {
-                return error;
-            }
-
-            var size = field.Type.IsText() ? Math.Min(field.Type == FieldType.Chars ? field.Size : MaxStringKey, MaxStringKey) : sizeof(ulong);
-            keys.Add(new HistKeyField(field, hex, keyOffset, size));
-            keyOffset += size;
-        }
-
+        // create_hist_fields(): values before keys, as the kernel makes them.
         var values = ImmutableArray.CreateBuilder<HistValueField>();
         foreach (var (item, itemAt) in valuesSpec is null ? [] : Items(text, valuesSpec.Value))
         {
@@ -82,10 +82,10 @@ internal static class HistTriggerParser
 
             if (values.Count == MaxValues)
             {
-                return Fail($"Too many values (at most {MaxValues} besides hitcount)", itemAt);
+                return FailAt($"Too many values (at most {MaxValues} besides hitcount)", itemAt);
             }
 
-            var error = ResolveField(item, itemAt, out var field, out var hex);
+            var error = ResolveField(item, out var field, out var hex);
             if (error is not null)
             {
                 return error;
@@ -93,41 +93,47 @@ internal static class HistTriggerParser
 
             if (field.Type.IsText())
             {
-                return Fail($"Values must be numeric: '{field.Name}' is {field.Declaration}", itemAt);
+                return FailAt($"Values must be numeric: '{field.Name}' is {field.Declaration}", itemAt);
             }
 
             values.Add(new HistValueField(field, hex));
         }
 
-        var sort = ImmutableArray.CreateBuilder<HistSortKey>();
-        foreach (var (item, itemAt) in sortSpec is null ? [("hitcount", 0)] : Items(text, sortSpec.Value))
+        var keys = ImmutableArray.CreateBuilder<HistKeyField>();
+        var keyOffset = 0;
+        foreach (var (item, itemAt) in Items(text, keysSpec.Value))
         {
-            if (sort.Count == MaxSortKeys)
+            if (keys.Count == MaxKeys)
             {
-                return Fail($"Too many sort keys (at most {MaxSortKeys})", itemAt);
+                return FailAt($"Too many keys (at most {MaxKeys})", itemAt);
             }
 
-            var descending = item.EndsWith(".descending", StringComparison.Ordinal);
-            var name = descending ? item[..^".descending".Length]
-                : item.EndsWith(".ascending", StringComparison.Ordinal) ? item[..^".ascending".Length] : item;
-            var keyIndex = IndexOf(keys, k => k.Field.Name == name || k.Spelling == name);
-            var valueIndex = IndexOf(values, v => v.Field.Name == name || v.Spelling == name);
-            if (name == "hitcount")
+            var error = ResolveField(item, out var field, out var hex);
+            if (error is not null)
             {
-                sort.Add(new HistSortKey(-1, 0, descending));
+                return error;
             }
-            else if (keyIndex >= 0)
+
+            if (hex && field.Type.IsText())
             {
-                sort.Add(new HistSortKey(keyIndex, -1, descending));
+                return FailAt($"Modifier '.hex' is for numbers; '{field.Name}' is {field.Declaration}", itemAt + item.IndexOf('.', StringComparison.Ordinal) + 1);
             }
-            else if (valueIndex >= 0)
-            {
-                sort.Add(new HistSortKey(-1, valueIndex + 1, descending));
-            }
-            else
-            {
-                return Fail($"Sort key '{name}' is not hitcount, a key or a value", itemAt);
-            }
+
+            var size = field.Type.IsText() ? Math.Min(field.Type == FieldType.Chars ? field.Size : MaxStringKey, MaxStringKey) : sizeof(ulong);
+            keys.Add(new HistKeyField(field, hex, keyOffset, size));
+            keyOffset += size;
+        }
+
+        var sort = ImmutableArray.CreateBuilder<HistSortKey>();
+        var sortError = sortSpec is null ? null : ParseSort(text[sortSpec.Value.At..sortSpec.Value.End]);
+        if (sortError is not null)
+        {
+            return sortError;
+        }
+
+        if (sort.Count == 0)
+        {
+            sort.Add(new HistSortKey(-1, 0, false)); // hitcount, ascending
         }
 
         var tableSize = DefaultSize;
@@ -136,47 +142,111 @@ internal static class HistTriggerParser
             if (!EventFilterParser.TryParseInteger(text.AsSpan(sizeAt.At, sizeAt.End - sizeAt.At), signed: false, out var requested)
                 || requested == 0 || requested > MaxSize || BitOperations.RoundUpToPowerOf2((uint)requested) < MinSize)
             {
-                return Fail($"Invalid size: expecting {MinSize / 2 + 1} to {MaxSize} (rounded up to a power of two)", sizeAt.At);
+                return FailAt($"Invalid size: expecting {MinSize / 2 + 1} to {MaxSize} (rounded up to a power of two)", sizeAt.At);
             }
 
             tableSize = (int)BitOperations.RoundUpToPowerOf2((uint)requested);
         }
 
-        return new ParseResult<EventTrigger>(new HistTrigger(layout, keys.ToImmutable(), values.ToImmutable(), sort.ToImmutable(), tableSize, condition));
+        var madeKeys = keys.ToImmutable();
+        var madeValues = values.ToImmutable();
+        var madeSort = sort.ToImmutable();
+        return new(condition => new HistTrigger(layout, madeKeys, madeValues, madeSort, tableSize, condition));
 
-        ParseResult<EventTrigger> Fail(string message, int position) => EventTriggerParser.Fail(subsystem, text, position, message);
+        // create_sort_keys(): at most two, split at ',' then at the first '.'; each error placed as the kernel's.
+        ParseResult<Func<EventFilter?, EventTrigger>>? ParseSort(string spec)
+        {
+            var items = spec.Split(',');
+            for (var i = 0; i < items.Length; i++)
+            {
+                var item = items[i];
+                if (item.Length == 0)
+                {
+                    return Fail(EmptySortField, ErrPos("sort="), $"sort key {i + 1} is empty");
+                }
 
-        ParseResult<EventTrigger>? ResolveField(string item, int itemAt, out EventField field, out bool hex)
+                if (i == MaxSortKeys - 1 && i + 1 < items.Length)
+                {
+                    return Fail(TooManySortFields, ErrPos("sort="), $"{items.Length} sort keys given");
+                }
+
+                // ModularTrace prints a hex key's sort as "name.hex" (the kernel prints it so too); read it back whole.
+                var direction = item.EndsWith(".descending", StringComparison.Ordinal) ? ".descending"
+                    : item.EndsWith(".ascending", StringComparison.Ordinal) ? ".ascending" : "";
+                var spelled = item[..^direction.Length];
+                var keyIndex = IndexOf(keys, k => k.Hex && k.Spelling == spelled);
+                var valueIndex = IndexOf(values, v => v.Hex && v.Spelling == spelled);
+                string? modifier = direction.Length == 0 ? null : direction[1..];
+                if (keyIndex < 0 && valueIndex < 0)
+                {
+                    var dot = item.IndexOf('.', StringComparison.Ordinal);
+                    spelled = dot < 0 ? item : item[..dot];
+                    modifier = dot < 0 ? null : item[(dot + 1)..];
+                    if (spelled.Length == 0)
+                    {
+                        return Fail(EmptySortField, ErrPos("sort="), $"sort key {i + 1} has no field name");
+                    }
+
+                    keyIndex = IndexOf(keys, k => k.Field.Name == spelled);
+                    valueIndex = IndexOf(values, v => v.Field.Name == spelled);
+                }
+
+                if (spelled != "hitcount" && keyIndex < 0 && valueIndex < 0)
+                {
+                    return Fail(InvalidSortField, ErrPos(spelled), $"'{spelled}' is not hitcount, a key or a value");
+                }
+
+                if (modifier is not (null or "descending" or "ascending"))
+                {
+                    return Fail(InvalidSortModifier, ErrPos(modifier), "a sort key takes .descending or .ascending");
+                }
+
+                var descending = modifier == "descending";
+                sort.Add(spelled == "hitcount" ? new HistSortKey(-1, 0, descending)
+                    : valueIndex >= 0 ? new HistSortKey(-1, valueIndex + 1, descending)
+                    : new HistSortKey(keyIndex, -1, descending));
+            }
+
+            return null;
+        }
+
+        // parse_field(): the modifier is checked before the field is looked up.
+        ParseResult<Func<EventFilter?, EventTrigger>>? ResolveField(string item, out EventField field, out bool hex)
         {
             var dot = item.IndexOf('.', StringComparison.Ordinal);
             var name = dot < 0 ? item : item[..dot];
             hex = false;
-            if (!layout.TryGetField(name, out field!))
+            field = null!;
+            if (dot >= 0)
             {
-                return Fail(
-                    name.Length == 0 ? "Missing field name" : $"Couldn't find field '{name}' (fields: {string.Join(", ", layout.AllFields.Select(f => f.Name))})",
-                    itemAt);
+                var modifier = item[(dot + 1)..];
+                if (modifier != "hex")
+                {
+                    return Fail(BadFieldModifier, ErrPos(modifier), $"'.{modifier}': ModularTrace knows .hex");
+                }
+
+                hex = true;
             }
 
-            if (dot < 0)
-            {
-                return null;
-            }
-
-            var modifier = item[(dot + 1)..];
-            if (modifier != "hex")
-            {
-                return Fail($"Invalid field modifier '.{modifier}' (known: .hex)", itemAt + dot + 1);
-            }
-
-            if (field.Type.IsText())
-            {
-                return Fail($"Modifier '.hex' is for numbers; '{field.Name}' is {field.Declaration}", itemAt + dot + 1);
-            }
-
-            hex = true;
-            return null;
+            return layout.TryGetField(name, out field!)
+                ? null
+                : Fail(FieldNotFound, ErrPos(name), $"'{name}' is not a field of this event; fields: {string.Join(", ", layout.AllFields.Select(f => f.Name))}");
         }
+
+        // errpos(): where str first occurs in last_cmd, 0 when it does not (or is empty).
+        int ErrPos(string str)
+        {
+            var found = str.Length == 0 ? 0 : command.IndexOf(str, StringComparison.Ordinal);
+            return commandAt + Math.Max(0, found);
+        }
+
+        ParseResult<Func<EventFilter?, EventTrigger>> Fail(string message, int position, string? hint)
+        {
+            var bytes = Encoding.UTF8.GetByteCount(text.AsSpan(commandAt, Math.Clamp(position, commandAt, text.Length) - commandAt));
+            return new(new CommandError(subsystem, command, bytes, message) { Hint = hint });
+        }
+
+        ParseResult<Func<EventFilter?, EventTrigger>> FailAt(string message, int position) => Fail(message, position, null);
     }
 
     /// <summary>The comma-separated items of <c>text[range]</c>, each with where it starts.</summary>

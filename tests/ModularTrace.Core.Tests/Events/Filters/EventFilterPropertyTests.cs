@@ -47,9 +47,9 @@ public sealed class EventFilterPropertyTests
         from field in Gen.OneOf(Gen.Const("name"), Gen.Const("path"))
         from op in Gen.OneOf(Gen.Const("=="), Gen.Const("!="), Gen.Const("~"))
         from value in op == "~" ? s_pattern : field == "name" ? s_name : s_path
-        from quote in Gen.OneOf(Gen.Const("\""), Gen.Const("'"), Gen.Const(""))
+        from quote in Gen.OneOf(Gen.Const("\""), Gen.Const("'")) // a bare word is refused, as the kernel's (docs/filters.md)
         from wrap in Gen.Bool
-        select (Expr)new StrPred(field, op, value, quote.Length == 0 && value.Length == 0 ? "\"\"" : quote + value + quote, wrap);
+        select (Expr)new StrPred(field, op, value, quote + value + quote, wrap);
 
     private static readonly Gen<Expr> s_predicate = Gen.OneOf(s_numeric, s_numeric, s_string);
 
