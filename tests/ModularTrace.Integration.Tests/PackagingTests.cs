@@ -96,12 +96,13 @@ public sealed class PackagingTests : IDisposable
             File.Exists(Path.Combine(Path.GetDirectoryName(module)!, "ModularTrace.Core.dll")),
             "ModularTrace.Core.dll was copied into the module's output: the module would carry its own Hook<T> types");
 
-        // 6. The installed tool: signed with its key, stamped with the tool's vermagic and the host's hook CRC.
+        // 6. The installed tool: signed with its key (named after the project), stamped with the tool's vermagic and the host's hook CRC.
         var symvers = Run(Tool, TimeSpan.FromMinutes(2), "hooks", "--symvers");
         var crc = symvers.Stdout.Split('\n').Select(line => line.Split('\t')).Single(columns => columns.Length == 3 && columns[1] == "irq_handler_entry")[0];
         var modinfo = Run(Tool, TimeSpan.FromMinutes(2), "modinfo", module, "--cert", certificate);
         var fields = modinfo.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Contains("signature:      valid (builtin keyring)", fields);
+        Assert.Contains("signer:         MyEvents module signing key", fields);
         Assert.Contains($"name:           {ModuleName}", fields);
         Assert.Contains("intree:         N", fields);
         Assert.Contains($"hook:           {crc} irq_handler_entry", fields);
