@@ -18,13 +18,12 @@ internal static class CliApp
         var result = root.Parse(args);
         if (result.Errors.Count > 0)
         {
-            foreach (var error in result.Errors)
+            foreach (var line in UsageErrors.Lines(result))
             {
-                errors.WriteLine($"mtrace: {error.Message}");
+                errors.WriteLine($"mtrace: {line}");
             }
 
-            var verb = result.CommandResult.Command == root ? "" : $" {result.CommandResult.Command.Name}";
-            errors.WriteLine($"  hint: see 'mtrace{verb} --help'");
+            errors.WriteLine($"  hint: {UsageErrors.Hint(result, root)}");
             return ExitCodes.Usage;
         }
 

@@ -1,0 +1,53 @@
+namespace ModularTrace.Integration.Tests;
+
+/// <summary>
+/// The CLI's error contract, for the mistakes a new user makes first: one line naming the thing and the reason, a hint
+/// line, a non-zero exit, and never a .NET type name or a stack trace (those need --verbose).
+/// </summary>
+public sealed class CliMessagesTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("mtrace-messages-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>Asserts the contract shape and returns the first line.</summary>
+    private static string Refusal(MtraceResult result, int exitCode)
+    {
+        Assert.True(result.ExitCode == exitCode, result.ToString());
+        var lines = Lines(result.Stderr).Where(line => !line.StartsWith("[mtrace] ", StringComparison.Ordinal)).ToArray();
+        Assert.True(lines.Length == 2, $"expected one reason and one hint line\n{result}");
+        Assert.StartsWith("mtrace: ", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("  hint: ", lines[1], StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("`", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", result.Stderr, StringComparison.Ordinal);
+        return lines[0];
+    }
+
+    [Fact]
+    public void MisspeltVerb_SaysOnlyThatAndSuggestsTheVerb()
+    {
+        var result = Mtrace.Run("rnu");
+        Assert.Equal("mtrace: Unrecognized command or argument 'rnu'.", Refusal(result, 2));
+        Assert.DoesNotContain("Required command was not provided", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("hint: did you mean 'mtrace run'?", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void MisspeltOption_SuggestsTheOption()
+    {
+        var result = Mtrace.Run("hooks", "--symver");
+        Refusal(result, 2);
+        Assert.Contains("hint: did you mean '--symvers'?", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NumberOption_GivenWords_SaysWhatItWantsInWords()
+        => Assert.Equal("mtrace: --events: 'abc' is not a whole number", Refusal(Mtrace.Run("run", "--events", "abc"), 2));
+
+    [Fact]
+    public void Sign_NoArguments_NamesTheMissingArgumentsOnce()
+        => Assert.Equal("mtrace: sign: missing arguments <hash> <key> <x509> <module>", Refusal(Mtrace.Run("sign"), 2));
+}
