@@ -50,4 +50,37 @@ public sealed class CliMessagesTests : IDisposable
     [Fact]
     public void Sign_NoArguments_NamesTheMissingArgumentsOnce()
         => Assert.Equal("mtrace: sign: missing arguments <hash> <key> <x509> <module>", Refusal(Mtrace.Run("sign"), 2));
+
+    [Theory]
+    [InlineData("README.md")]
+    [InlineData("/etc/passwd")]
+    [InlineData("random")]
+    public void Modinfo_NotAModule_FailsLikeTheKernelsModinfo(string file)
+    {
+        var path = file switch
+        {
+            "README.md" => Path.Combine(RepoFiles.Root, "README.md"),
+            "random" => Path.Combine(_dir, "random.bin"),
+            _ => file,
+        };
+        if (file == "random")
+        {
+            var bytes = new byte[4096];
+            new Random(21).NextBytes(bytes);
+            File.WriteAllBytes(path, bytes);
+        }
+
+        var result = Mtrace.Run("modinfo", path);
+        Assert.StartsWith($"mtrace: could not get modinfo from '{path}': Exec format error (ENOEXEC)", Refusal(result, 1), StringComparison.Ordinal);
+        Assert.Equal("", result.Stdout);
+    }
+
+    [Fact]
+    public void Modinfo_AModule_ShowsItsManifest()
+    {
+        var result = Mtrace.Run("modinfo", RepoFiles.SampleModule("Sched"), "--cert", RepoFiles.DevCertificate);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("name:           sched", Lines(result.Stdout));
+        Assert.Contains("signature:      valid (builtin keyring)", Lines(result.Stdout));
+    }
 }
