@@ -51,6 +51,10 @@ public sealed class CliMessagesTests : IDisposable
     public void Sign_NoArguments_NamesTheMissingArgumentsOnce()
         => Assert.Equal("mtrace: sign: missing arguments <hash> <key> <x509> <module>", Refusal(Mtrace.Run("sign"), 2));
 
+    [Fact]
+    public void Run_LoadADirectory_IsRefusedAsEisdir()
+        => Assert.Equal($"mtrace: {_dir}: is a directory, not a module file (EISDIR)", Refusal(Mtrace.Run("run", "--load", _dir), 1));
+
     [Theory]
     [InlineData("README.md")]
     [InlineData("/etc/passwd")]

@@ -17,6 +17,13 @@ public static class ModuleFile
         ArgumentNullException.ThrowIfNull(path);
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
         error = null;
+        // A directory opens on Unix (and reads as EISDIR or "access denied" by runtime): name what it is instead.
+        if (Directory.Exists(path))
+        {
+            error = "is a directory, not a module file (EISDIR)";
+            return null;
+        }
+
         try
         {
             using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
@@ -43,7 +50,17 @@ public static class ModuleFile
 
             return buffer.ToArray();
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            error = "no such file (ENOENT)";
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            error = "permission denied (EACCES)";
+            return null;
+        }
+        catch (IOException ex)
         {
             error = ex.Message;
             return null;

@@ -53,12 +53,13 @@ public sealed class ModuleFileTests : IDisposable
     }
 
     [Fact]
-    public void TryRead_MissingFileOrDirectory_GivesTheSystemsReason()
+    public void TryRead_MissingFileOrDirectory_GivesTheErrnoStyleReason()
     {
         Assert.Null(ModuleFile.TryRead(Path.Combine(_dir.FullName, "missing.dll"), out var missing));
-        Assert.Contains("missing.dll", missing, StringComparison.Ordinal);
+        Assert.Equal("no such file (ENOENT)", missing);
+        // Not "Access to the path is denied": a directory is no module, whatever its permissions.
         Assert.Null(ModuleFile.TryRead(_dir.FullName, out var directory));
-        Assert.False(string.IsNullOrEmpty(directory));
+        Assert.Equal("is a directory, not a module file (EISDIR)", directory);
     }
 
     [Fact]
