@@ -52,6 +52,13 @@ public sealed class CliMessagesTests : IDisposable
         => Assert.Equal("mtrace: sign: missing arguments <hash> <key> <x509> <module>", Refusal(Mtrace.Run("sign"), 2));
 
     [Fact]
+    public void Run_UnknownProfile_IsNamedAsAProfileNotAPack()
+    {
+        var line = Refusal(Mtrace.RunIn(RepoFiles.Root, "run", "--profile", "arch"), 1);
+        Assert.Equal("mtrace: unknown host profile 'arch'", line);
+    }
+
+    [Fact]
     public void Run_LoadADirectory_IsRefusedAsEisdir()
         => Assert.Equal($"mtrace: {_dir}: is a directory, not a module file (EISDIR)", Refusal(Mtrace.Run("run", "--load", _dir), 1));
 
