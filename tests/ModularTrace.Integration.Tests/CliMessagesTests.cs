@@ -62,6 +62,31 @@ public sealed class CliMessagesTests : IDisposable
     public void Run_LoadADirectory_IsRefusedAsEisdir()
         => Assert.Equal($"mtrace: {_dir}: is a directory, not a module file (EISDIR)", Refusal(Mtrace.Run("run", "--load", _dir), 1));
 
+    [Fact]
+    public void Run_UnsignedModule_PrintsTheRefusalOnce()
+    {
+        var result = Mtrace.Run("run", "--load", RepoFiles.TestModule("TestUnsigned"));
+        Assert.Equal("mtrace: Loading of unsigned module test_unsigned is rejected", Refusal(result, 1));
+        Assert.Single(Lines(result.Stderr), line => line.Contains("Loading of unsigned module", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Run_ModuleSignedByAnUnknownKey_HintsAtTrustingItForTheRun()
+    {
+        var keys = Path.Combine(_dir, "alice");
+        Assert.Equal(0, Mtrace.Run("keys", "generate", "--out", keys, "--algo", "ecdsa-p256", "--subject", "alice").ExitCode);
+        var module = Path.Combine(_dir, "ModularTrace.Module.TestUnsigned.dll");
+        File.Copy(RepoFiles.TestModule("TestUnsigned"), module);
+        var sign = Mtrace.Run("sign", "sha256", Path.Combine(keys, "signing_key.pem"), Path.Combine(keys, "signing_key.x509"), module);
+        Assert.True(sign.ExitCode == 0, sign.ToString());
+
+        var result = Mtrace.Run("run", "--load", module);
+        Assert.Contains("with unavailable key is rejected", Refusal(result, 1), StringComparison.Ordinal);
+        Assert.Contains("hint: trust its signer for this run with --cert", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("keys enroll", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, Mtrace.Run("run", "--load", module, "--cert", Path.Combine(keys, "signing_key.x509"), "--events", "100").ExitCode);
+    }
+
     [Theory]
     [InlineData("README.md")]
     [InlineData("/etc/passwd")]
