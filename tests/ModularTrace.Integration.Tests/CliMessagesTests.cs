@@ -87,6 +87,15 @@ public sealed class CliMessagesTests : IDisposable
         Assert.Equal(0, Mtrace.Run("run", "--load", module, "--cert", Path.Combine(keys, "signing_key.x509"), "--events", "100").ExitCode);
     }
 
+    [Fact]
+    public void Demo_OutsideACheckout_SaysToRunItInAClone()
+    {
+        var result = Mtrace.RunIn(_dir, "demo");
+        Assert.StartsWith("mtrace: not inside a ModularTrace checkout", Refusal(result, 1), StringComparison.Ordinal);
+        Assert.Contains("hint: cd into a clone of the ModularTrace repository", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("pass nothing", result.Stderr, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("README.md")]
     [InlineData("/etc/passwd")]

@@ -34,7 +34,7 @@ internal static class DemoCommand
                 throw new CliException(problem, "see 'mtrace demo --help'", ExitCodes.Usage);
             }
 
-            var root = RepoPaths.RequireRoot("nothing: the demo builds the sample modules from the checkout");
+            var root = RepoPaths.RequireCheckout("the demo builds and loads the sample modules of the checkout");
             var key = DevKey.EnsureExists(RepoPaths.KeysDirectory(root));
             output.WriteLine($"[1/5] development key: {Path.GetRelativePath(root, key.KeyPath)} ({(key.Generated ? "generated now" : "present")}), certificate {Path.GetRelativePath(root, key.CertificatePath)}");
             if (result.GetValue(noBuild))
