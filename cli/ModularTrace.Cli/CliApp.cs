@@ -11,6 +11,9 @@ internal static class CliApp
         Recursive = true,
     };
 
+    private static string Usage(ParseResult result, RootCommand root) =>
+        result.CommandResult.Command == root ? "mtrace" : $"mtrace {result.CommandResult.Command.Name}";
+
     public static int Run(RootCommand root, string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
     {
         var output = stdout ?? Console.Out;
@@ -39,16 +42,14 @@ internal static class CliApp
                 errors.Write(ex.Details);
             }
 
-            if (ex.Hint is not null)
-            {
-                errors.WriteLine($"  hint: {ex.Hint}");
-            }
-
+            // Every error has a hint line (STYLE.md §5); a verb that names none points at its usage.
+            errors.WriteLine($"  hint: {ex.Hint ?? $"see '{Usage(result, root)} --help'"}");
             return ex.ExitCode;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             errors.WriteLine($"mtrace: {ex.Message}");
+            errors.WriteLine("  hint: check the path named above (it must exist and be readable or writable by you)");
             return ExitCodes.Error;
         }
         catch (Exception ex)

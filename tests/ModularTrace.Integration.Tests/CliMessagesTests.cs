@@ -51,6 +51,13 @@ public sealed class CliMessagesTests : IDisposable
     public void Sign_NoArguments_NamesTheMissingArgumentsOnce()
         => Assert.Equal("mtrace: sign: missing arguments <hash> <key> <x509> <module>", Refusal(Mtrace.Run("sign"), 2));
 
+    [Theory]
+    [InlineData("run", "--events", "5", "--duration", "1s")]
+    [InlineData("run", "--buffer-size", "10")]
+    [InlineData("run", "--policy", "lax")]
+    public void Errors_WithoutAHintOfTheirOwn_StillEndWithOne(params string[] args)
+        => Refusal(Mtrace.RunIn(RepoFiles.Root, args), 2);
+
     [Fact]
     public void Run_UnknownProfile_IsNamedAsAProfileNotAPack()
     {
