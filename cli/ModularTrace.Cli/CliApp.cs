@@ -11,6 +11,9 @@ internal static class CliApp
         Recursive = true,
     };
 
+    private static string Usage(ParseResult result, RootCommand root) =>
+        result.CommandResult.Command == root ? "mtrace" : $"mtrace {result.CommandResult.Command.Name}";
+
     public static int Run(RootCommand root, string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
     {
         var output = stdout ?? Console.Out;
@@ -18,13 +21,12 @@ internal static class CliApp
         var result = root.Parse(args);
         if (result.Errors.Count > 0)
         {
-            foreach (var error in result.Errors)
+            foreach (var line in UsageErrors.Lines(result))
             {
-                errors.WriteLine($"mtrace: {error.Message}");
+                errors.WriteLine($"mtrace: {line}");
             }
 
-            var verb = result.CommandResult.Command == root ? "" : $" {result.CommandResult.Command.Name}";
-            errors.WriteLine($"  hint: see 'mtrace{verb} --help'");
+            errors.WriteLine($"  hint: {UsageErrors.Hint(result, root)}");
             return ExitCodes.Usage;
         }
 
@@ -44,16 +46,14 @@ internal static class CliApp
                 }
             }
 
-            if (ex.Hint is not null)
-            {
-                errors.WriteLine($"  hint: {Line(ex.Hint)}");
-            }
-
+            // Every error has a hint line (STYLE.md §5); a verb that names none points at its usage.
+            errors.WriteLine($"  hint: {Line(ex.Hint ?? $"see '{Usage(result, root)} --help'")}");
             return ex.ExitCode;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             errors.WriteLine($"mtrace: {Line(ex.Message)}");
+            errors.WriteLine("  hint: check the path named above (it must exist and be readable or writable by you)");
             return ExitCodes.Error;
         }
         catch (Exception ex)

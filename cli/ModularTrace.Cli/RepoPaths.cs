@@ -24,6 +24,11 @@ internal static class RepoPaths
         $"not inside a ModularTrace checkout: no {SolutionFile} in {Directory.GetCurrentDirectory()} or above",
         $"run from the repository, or pass {instead}");
 
+    /// <summary>The checkout root for a verb that has no way around one (the demo builds the sample modules from it).</summary>
+    public static string RequireCheckout(string why) => FindRoot() ?? throw new CliException(
+        $"not inside a ModularTrace checkout: no {SolutionFile} in {Directory.GetCurrentDirectory()} or above",
+        $"cd into a clone of the ModularTrace repository first: {why}");
+
     /// <summary><c>keys/</c> in the checkout: the development key pair.</summary>
     public static string KeysDirectory(string root) => Path.Combine(root, "keys");
 

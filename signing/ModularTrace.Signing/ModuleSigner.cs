@@ -71,7 +71,7 @@ public static class ModuleSigner
         // No signed attributes: the signature covers the content digest directly, like CMS_NOATTR.
         var cms = new SignedCms(new ContentInfo(payload.ToArray()), detached: true);
         cms.ComputeSignature(signer, silent: true);
-        return cms.Encode();
+        return SignFileDer.WithRsaNullParameters(cms.Encode());
     }
 
     /// <summary>

@@ -47,6 +47,14 @@ public sealed class CliBasicsTests
         Assert.True(demo.ExitCode == 0, demo.ToString());
         Assert.Contains("sched_switch", demo.Stdout, StringComparison.Ordinal);
         Assert.Contains("5,000 hook firings", demo.Stdout, StringComparison.Ordinal);
+
+        // The README counts the hooks as the demo does (it said 15 while the demo said 18: 15 raw + 3 woven).
+        var counts = System.Text.RegularExpressions.Regex.Match(demo.Stdout, @"sample host: (\d+) raw hooks and (\d+) function entry hooks");
+        Assert.True(counts.Success, demo.Stdout);
+        Assert.Contains(
+            $"a simulated kernel with {counts.Groups[1].Value} raw hooks, {counts.Groups[2].Value} function entry hooks",
+            File.ReadAllText(Path.Combine(RepoFiles.Root, "README.md")),
+            StringComparison.Ordinal);
     }
 
     [Theory]

@@ -8,7 +8,9 @@ namespace ModularTrace.Integration.Tests;
 /// The packages as a module author outside the repository uses them (docs/module-sdk.md): pack, install the tool and
 /// the template, <c>dotnet new mtrace-module</c>, build and test the new module against the local packages, then
 /// inspect and run it with the installed tool. Everything happens in a temporary directory with its own NuGet cache
-/// and template hive, so no global state is read or left. Slow (minutes), so it is one test.
+/// and template hive, so no global state is read or left. Slow (minutes), so it is one test. PATH is as on a Debian
+/// machine with libc-devtools after <c>dotnet tool install --global</c>: glibc's <c>mtrace</c> comes first and the tools
+/// folder last, so a build that ran <c>mtrace</c> by name would run glibc's script.
 /// </summary>
 public sealed class PackagingTests : IDisposable
 {
@@ -32,6 +34,9 @@ public sealed class PackagingTests : IDisposable
     private string Hive => Path.Combine(_root, "template-hive");
 
     private string Tool => Path.Combine(_root, "tools", OperatingSystem.IsWindows() ? "mtrace.exe" : "mtrace");
+
+    /// <summary>A folder first on PATH holding glibc's mtrace (libc-devtools), or a stand-in that answers as it does.</summary>
+    private string Shadow => Path.Combine(_root, "glibc-bin");
 
     [Fact]
     public void ModuleTemplate_BuiltWithThePackages_IsSignedStampedLoadableAndTraces()
@@ -65,6 +70,8 @@ public sealed class PackagingTests : IDisposable
             File.WriteAllText(Path.Combine(_root, stop), "<Project />\n");
         }
 
+        GlibcMtrace.Install(Shadow);
+
         // 3. The tool and the template, as the docs install them.
         Dotnet(TimeSpan.FromMinutes(5), "tool", "install", "ModularTrace.Cli", "--version", version, "--tool-path", Path.Combine(_root, "tools"), "--add-source", Packages);
         Dotnet(TimeSpan.FromMinutes(2), "new", "install", Path.Combine(Packages, $"ModularTrace.Templates.{version}.nupkg"), "--debug:custom-hive", Hive);
@@ -72,7 +79,13 @@ public sealed class PackagingTests : IDisposable
         var project = Path.Combine(_root, "MyEvents");
         Dotnet(TimeSpan.FromMinutes(2), "new", "mtrace-module", "-n", "MyEvents", "-o", project, "--debug:custom-hive", Hive);
 
-        // 4. Build and run the template's own tests: they load the module into the sample host through ModuleLoader.
+        // 4. An MtraceCommand override that is not ModularTrace's CLI (here glibc's) is named, before anything is built.
+        var foreign = Execute("dotnet", TimeSpan.FromMinutes(5), isolated: true, "build", Path.Combine(project, "MyEvents", "MyEvents.csproj"), "-p:MtraceCommand=mtrace");
+        Assert.NotEqual(0, foreign.ExitCode);
+        Assert.Contains("MtraceCommand 'mtrace' is not ModularTrace's mtrace (its version answer was 'mtrace (", foreign.Stdout, StringComparison.Ordinal);
+
+        // 5. Build and run the template's own tests: they load the module into the sample host through ModuleLoader.
+        // The SDK runs the mtrace packed inside it, so glibc's mtrace first on PATH changes nothing.
         var test = Dotnet(TimeSpan.FromMinutes(15), "test", Path.Combine(project, "MyEvents.slnx"));
         Assert.Matches(new Regex(@"Passed:\s+2\b"), test.Stdout);
 
@@ -83,19 +96,20 @@ public sealed class PackagingTests : IDisposable
             File.Exists(Path.Combine(Path.GetDirectoryName(module)!, "ModularTrace.Core.dll")),
             "ModularTrace.Core.dll was copied into the module's output: the module would carry its own Hook<T> types");
 
-        // 5. The installed tool: signed with its key, stamped with the tool's vermagic and the host's hook CRC.
+        // 6. The installed tool: signed with its key (named after the project), stamped with the tool's vermagic and the host's hook CRC.
         var symvers = Run(Tool, TimeSpan.FromMinutes(2), "hooks", "--symvers");
         var crc = symvers.Stdout.Split('\n').Select(line => line.Split('\t')).Single(columns => columns.Length == 3 && columns[1] == "irq_handler_entry")[0];
         var modinfo = Run(Tool, TimeSpan.FromMinutes(2), "modinfo", module, "--cert", certificate);
         var fields = modinfo.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Contains("signature:      valid (builtin keyring)", fields);
+        Assert.Contains("signer:         MyEvents module signing key", fields);
         Assert.Contains($"name:           {ModuleName}", fields);
         Assert.Contains("intree:         N", fields);
         Assert.Contains($"hook:           {crc} irq_handler_entry", fields);
         // The tool packed from this build has this build's Core, so its vermagic is the one the repository's host has.
         Assert.Contains($"vermagic:       {VerMagic.Host}", fields);
 
-        // 6. mtrace run of the same tool loads it (enforcing signature, vermagic, CRCs) and records its event.
+        // 7. mtrace run of the same tool loads it (enforcing signature, vermagic, CRCs) and records its event.
         var run = Run(Tool, TimeSpan.FromMinutes(2), "run", "--load", module, "--cert", certificate, "--events", "2000", "--text");
         Assert.Contains($"# host_vermagic: {VerMagic.Host}", run.Stdout, StringComparison.Ordinal);
         Assert.Contains($"# modules: {ModuleName}@0.1.0(O)", run.Stdout, StringComparison.Ordinal);
@@ -133,8 +147,8 @@ public sealed class PackagingTests : IDisposable
     }
 
     /// <summary>
-    /// <paramref name="isolated"/>: as a module author outside the checkout, with the installed tool first on PATH and a
-    /// NuGet cache of the test's own (so a package of the same version from an earlier run is never used instead).
+    /// <paramref name="isolated"/>: as a module author outside the checkout, with glibc's mtrace first on PATH, the
+    /// installed tool's folder last (where 'dotnet tool install --global' puts it) and a NuGet cache of the test's own (so a package of the same version from an earlier run is never used instead).
     /// Packing is not isolated: it reads the checkout's restore results, which name the usual cache.
     /// </summary>
     private MtraceResult Execute(string program, TimeSpan timeout, bool isolated, params string[] args)
@@ -154,7 +168,7 @@ public sealed class PackagingTests : IDisposable
 
         if (isolated)
         {
-            start.Environment["PATH"] = Path.Combine(_root, "tools") + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH");
+            start.Environment["PATH"] = string.Join(Path.PathSeparator, Shadow, Environment.GetEnvironmentVariable("PATH"), Path.Combine(_root, "tools"));
             start.Environment["NUGET_PACKAGES"] = Path.Combine(_root, "nuget-packages");
         }
 

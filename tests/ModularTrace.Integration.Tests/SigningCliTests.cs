@@ -56,10 +56,14 @@ public sealed class SigningCliTests : IDisposable
         Assert.True(document.RootElement.GetProperty("valid").GetBoolean());
         Assert.Equal("ecdsa", document.RootElement.GetProperty("signature_algorithm").GetString());
 
-        var modinfo = Run("modinfo", module, "--cert", cert);
+        // modinfo reads modules only (random bytes are refused, as by the kernel's modinfo): sign a real one.
+        var real = PathOf("ModularTrace.Module.TestUnsigned.dll");
+        File.Copy(RepoFiles.TestModule("TestUnsigned"), real);
+        Assert.Equal(0, Run("sign", "sha384", key, cert, real).ExitCode);
+        var modinfo = Run("modinfo", real, "--cert", cert);
         Assert.True(modinfo.ExitCode == 0, modinfo.ToString());
         var lines = modinfo.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal($"filename:       {module}", lines[0]);
+        Assert.Equal($"filename:       {real}", lines[0]);
         Assert.StartsWith("size:           ", lines[1], StringComparison.Ordinal);
         Assert.Contains("sig_id:         PKCS#7", lines);
         Assert.Contains("signer:         CLI test key", lines);

@@ -104,6 +104,38 @@ public sealed class SignFileInteropTests : IDisposable
         Assert.NotEqual(0, tampered.ExitCode);
     }
 
+    public static TheoryData<string, string, bool> RsaKeysHashesAndIds => new()
+    {
+        { "openssl-rsa", "sha256", false },
+        { "openssl-rsa", "sha384", true },
+        { "openssl-rsa", "sha512", false },
+        { "ours-rsa", "sha256", true },
+        { "ours-rsa", "sha512", false },
+    };
+
+    [ToolTheory(ExternalTool.OpenSsl, ExternalTool.SignFile)]
+    [MemberData(nameof(RsaKeysHashesAndIds))]
+    public void MtraceSign_RsaKey_IsByteIdenticalToSignFile(string keySource, string hash, bool useKeyId)
+    {
+        // RSA PKCS#1 v1.5 is deterministic: same key, hash, signer id and input give the same signed file, to the
+        // byte (the rsaEncryption AlgorithmIdentifier's NULL parameters included, which .NET's SignedCms leaves out).
+        var (key, cert) = MakeKey(keySource);
+        var kernelSigned = WriteModule("both-signed.ko");
+        var mtraceSigned = Path.Combine(_dir, "both-signed.mtrace.ko");
+        File.Copy(kernelSigned, mtraceSigned);
+        string[] flags = useKeyId ? ["-k"] : [];
+
+        var signFile = ExternalTool.Run(ExternalTool.SignFile, _dir, [.. flags, hash, key, cert, kernelSigned]);
+        Assert.True(signFile.ExitCode == 0, signFile.ToString());
+        var sign = ExternalTool.Mtrace(_dir, ["sign", .. flags, hash, key, cert, mtraceSigned]);
+        Assert.True(sign.ExitCode == 0, sign.ToString());
+
+        var expected = File.ReadAllBytes(kernelSigned);
+        var actual = File.ReadAllBytes(mtraceSigned);
+        var first = Enumerable.Range(0, Math.Min(expected.Length, actual.Length)).FirstOrDefault(i => expected[i] != actual[i], -1);
+        Assert.True(expected.AsSpan().SequenceEqual(actual), $"sign-file wrote {expected.Length} bytes, mtrace sign {actual.Length}; first difference at byte {first}");
+    }
+
     [ToolFact(ExternalTool.OpenSsl)]
     public void KeyGenerator_Certificate_HasTheGenkeyExtensionsAsOpensslReadsThem()
     {

@@ -25,6 +25,18 @@ public sealed class CmsStructureTests
     }
 
     [Fact]
+    public void Sign_RsaKey_SignatureAlgorithmHasNullParametersAsOpensslWrites()
+    {
+        // sign-file (OpenSSL CMS) writes rsaEncryption with NULL parameters, RFC 3370 §3.2; the digest without any.
+        var cms = ModuleSigner.DetachedSignature(s_module, TestKeys.Rsa.PrivateKey, TestKeys.Rsa.Certificate, "sha256");
+        var rsaWithNull = new byte[] { 0x30, 0x0d, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00 };
+        var sha256Bare = new byte[] { 0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01 };
+        Assert.True(cms.AsSpan().IndexOf(rsaWithNull) > 0, Convert.ToHexString(cms));
+        Assert.True(cms.AsSpan().IndexOf(sha256Bare) > 0);
+        Assert.Equal(SignatureStatus.Valid, Verify(cms, TestKeys.Rsa).Status);
+    }
+
+    [Fact]
     public void Verify_TruncatedCms_IsMalformedAtEveryCut()
     {
         var cms = Forge.Cms(s_module, TestKeys.P256);

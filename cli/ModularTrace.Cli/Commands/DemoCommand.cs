@@ -34,7 +34,7 @@ internal static class DemoCommand
                 throw new CliException(problem, "see 'mtrace demo --help'", ExitCodes.Usage);
             }
 
-            var root = RepoPaths.RequireRoot("nothing: the demo builds the sample modules from the checkout");
+            var root = RepoPaths.RequireCheckout("the demo builds and loads the sample modules of the checkout");
             var key = DevKey.EnsureExists(RepoPaths.KeysDirectory(root));
             output.WriteLine($"[1/5] development key: {Path.GetRelativePath(root, key.KeyPath)} ({(key.Generated ? "generated now" : "present")}), certificate {Path.GetRelativePath(root, key.CertificatePath)}");
             if (result.GetValue(noBuild))
@@ -50,7 +50,9 @@ internal static class DemoCommand
             var keyrings = new Keyrings([CertificateFile.Load(key.CertificatePath)]);
             var settings = new RunSettings(
                 null, Policy.Enforce, keyrings, Packs.ModuleFiles(root, Packs.Default), new LoadOptions(), ["all"], [], [], null, new TraceOptions(), workload);
-            output.WriteLine($"[3/5] sample host: {HostProfiles.CreateHooks(null).Registry.Count} raw hooks, {workload.Cpus} simulated CPUs, policy enforce, vermagic '{VerMagic.Host}'");
+            var hooks = HostProfiles.CreateHooks(null).Registry.Count;
+            var functionHooks = hooks - new KernelHooks(new ModularTrace.Hooks.HookRegistry()).Registry.Count;
+            output.WriteLine($"[3/5] sample host: {hooks - functionHooks} raw hooks and {functionHooks} function entry hooks, {workload.Cpus} simulated CPUs, policy enforce, vermagic '{VerMagic.Host}'");
             output.WriteLine("[4/5] loading the default pack (signature, vermagic and hook CRCs checked before any module code runs)");
             var (host, run, records) = RunCommand.Record(settings, output);
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"[5/5] recorded {records.Count:N0} events from {run.TotalFires:N0} hook firings; the first {Math.Min(result.GetValue(lines), records.Count)}:"));

@@ -45,7 +45,7 @@ internal static class LabCommand
                 throw new CliException($"unknown format '{style}'", "use table, json or markdown", ExitCodes.Usage);
             }
 
-            var lab = new LabContext(RepoPaths.RequireRoot("nothing: the lab builds packs from the checkout"), result.InvocationConfiguration.Error);
+            var lab = new LabContext(RepoPaths.RequireCheckout("the lab builds packs from its sources"), result.InvocationConfiguration.Error);
             var results = new List<LabResult>();
             foreach (var (id, title, run) in selected)
             {

@@ -19,13 +19,19 @@ internal static class ModinfoCommand
         command.SetAction(result =>
         {
             var path = result.GetValue(module)!;
-            var bytes = CliFiles.ReadBytes(path);
+            var bytes = ModuleFile.TryRead(path, out var readError)
+                ?? throw new CliException($"could not get modinfo from '{path}': {readError}", "give the path of a module file (a .dll built by the module SDK)");
+
+            // Like the kernel's modinfo, a file with no manifest is refused (ENOEXEC), not shown as an unsigned module.
+            var manifest = ReadManifest(bytes, out var notModule) ?? throw new CliException(
+                $"could not get modinfo from '{path}': Exec format error (ENOEXEC): {notModule}",
+                "modinfo reads ModularTrace modules: .NET assemblies carrying [assembly: TraceModule] (mtrace verify checks the signature of any file)");
             var fields = new List<KeyValuePair<string, string>>();
             AddFileFields(fields, path, bytes);
             AddSignatureFields(fields, SignatureVerifier.Verify(bytes, trust.Resolve(result, requireSomething: false)));
 
             // Each section only adds fields, so the order above stays stable for scripts.
-            AddManifestFields(fields, bytes);
+            AddManifestFields(fields, manifest);
             var output = result.InvocationConfiguration.Output;
             if (result.GetValue(json))
             {
@@ -50,11 +56,8 @@ internal static class ModinfoCommand
         fields.Add(new("size", bytes.Length.ToString(CultureInfo.InvariantCulture)));
     }
 
-    /// <summary>
-    /// The manifest, read from the payload without the signature and without running the module. A file that is
-    /// no trace module gets no manifest fields (its file and signature fields still print).
-    /// </summary>
-    private static void AddManifestFields(List<KeyValuePair<string, string>> fields, byte[] bytes)
+    /// <summary>The manifest, read from the payload without the signature and without running the module; null with why not.</summary>
+    private static ModuleManifest? ReadManifest(byte[] bytes, out string? error)
     {
         ReadOnlyMemory<byte> payload;
         try
@@ -63,14 +66,16 @@ internal static class ModinfoCommand
         }
         catch (InvalidDataException)
         {
-            return; // a malformed trailer: the signature field above already says why
+            // A malformed trailer (the signature field says why): the manifest is still read, as the kernel's modinfo
+            // reads .modinfo whatever the signature; the metadata reader ignores bytes after the image.
+            payload = bytes;
         }
 
-        if (ModuleManifestReader.TryRead(payload, out _) is not { } manifest)
-        {
-            return;
-        }
+        return ModuleManifestReader.TryRead(payload, out error);
+    }
 
+    private static void AddManifestFields(List<KeyValuePair<string, string>> fields, ModuleManifest manifest)
+    {
         fields.Add(new("name", manifest.Name));
         fields.Add(new("version", manifest.Version));
         fields.Add(new("license", manifest.License));

@@ -26,7 +26,7 @@ internal static class PackCommand
         command.SetAction(result =>
         {
             var output = result.InvocationConfiguration.Output;
-            var root = RepoPaths.RequireRoot("nothing: packs are built from the checkout");
+            var root = RepoPaths.RequireCheckout("packs are built from its sources");
             var pack = result.GetValue(name)!;
             var definition = Packs.Definition(root, pack);
             var profile = HostProfiles.Resolve(definition.Profile);
@@ -68,7 +68,7 @@ internal static class PackCommand
         command.SetAction(result =>
         {
             var output = result.InvocationConfiguration.Output;
-            var root = RepoPaths.RequireRoot("nothing: packs live in the checkout");
+            var root = RepoPaths.RequireCheckout("packs live in it");
             var rows = Packs.Names(root).Select(name =>
             {
                 var definition = Packs.Definition(root, name);
@@ -110,7 +110,7 @@ internal static class PackCommand
         var command = new Command("verify", "Check a built pack: its index is signed by the profile's key and every module file matches its recorded SHA-256.") { name };
         command.SetAction(result =>
         {
-            var root = RepoPaths.RequireRoot("nothing: packs live in the checkout");
+            var root = RepoPaths.RequireCheckout("packs live in it");
             var index = Packs.Verify(root, result.GetValue(name)!);
             var output = result.InvocationConfiguration.Output;
             foreach (var module in index.Modules)

@@ -105,12 +105,13 @@ internal sealed class RunOptions
             throw new CliException($"--buffer-size must be between 4096 and {1 << 30} bytes (got {bufferSize})", null, ExitCodes.Usage);
         }
 
+        // The profile first: the pack defaults to the profile's name, so an unknown profile would read as an unknown pack.
+        var profile = HostProfiles.Resolve(result.GetValue(Profile));
         var loads = result.GetValue(Load) ?? [];
         var modules = loads.Length > 0
             ? loads
             : Packs.ModuleFiles(RepoPaths.RequireRoot("--load FILE"), result.GetValue(Pack) ?? Packs.ForProfile(result.GetValue(Profile)));
         var enable = result.GetValue(Enable) is { Length: > 0 } selectors ? selectors : ["all"];
-        var profile = HostProfiles.Resolve(result.GetValue(Profile));
         return new RunSettings(
             result.GetValue(Profile),
             policy,

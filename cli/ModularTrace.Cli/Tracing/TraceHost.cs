@@ -16,11 +16,15 @@ internal sealed class TraceHost
         Hooks = HostProfiles.CreateHooks(profile);
         Session = new TraceSession(options);
         Loader = new ModuleLoader(Hooks.Registry, Session, keyrings, policy) { HostVermagic = HostProfiles.Vermagic(Profile) };
-        Loader.Logged += (_, line) => log.WriteLine($"[mtrace] {line}");
+        _log = log;
+        Loader.Logged += (_, line) => Log(line);
         Kernel = new SimulatedKernel(Hooks);
         // Dynamic events run no foreign code, so every policy allows them, lockdown included (docs/dynamic-events.md).
         Dynamic = new DynamicEvents(Session, Hooks.Registry, allowed: true);
     }
+
+    private readonly TextWriter _log;
+    private List<string>? _held;
 
     public HostProfile Profile { get; }
 
@@ -34,18 +38,53 @@ internal sealed class TraceHost
 
     public SimulatedKernel Kernel { get; }
 
-    /// <summary>Loads modules in order; the first refusal ends the run with the loader's message (exit 1).</summary>
+    /// <summary>
+    /// Loads modules in order; the first refusal ends the run with the loader's message (exit 1), printed once: the
+    /// loader also logs it, and the log line is held back so the refusal is not shown twice.
+    /// </summary>
     public void Load(IEnumerable<string> files, LoadOptions options)
     {
         foreach (var file in files)
         {
-            var result = Loader.Load(file, options);
+            _held = [];
+            ModuleLoadResult? result = null;
+            try
+            {
+                result = Loader.Load(file, options);
+            }
+            finally
+            {
+                var held = _held;
+                _held = null;
+                foreach (var line in held.Where(line => line != result?.Error))
+                {
+                    Log(line);
+                }
+            }
+
             if (!result.Loaded)
             {
-                throw new CliException(result.Error!, result.Hint);
+                throw new CliException(result.Error!, RunHint(result));
             }
         }
     }
+
+    private void Log(string line)
+    {
+        if (_held is { } held)
+        {
+            held.Add(line);
+        }
+        else
+        {
+            _log.WriteLine($"[mtrace] {line}");
+        }
+    }
+
+    // A one-shot host trusts what this command line names; enrolling is for a running host's keyring.
+    private static string? RunHint(ModuleLoadResult result) => result.RefusedSignature == SignatureStatus.UnknownKey
+        ? "trust its signer for this run with --cert <signer.x509> or --keyring DIR, or load under --policy permissive (taints E)"
+        : result.Hint ?? "'mtrace modinfo <module>' shows what the module declares; the README's 'Loading a module' table lists each refusal";
 
     /// <summary>Lines for trace metadata: host, modules, taints.</summary>
     public IReadOnlyDictionary<string, string> Metadata()

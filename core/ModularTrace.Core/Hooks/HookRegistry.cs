@@ -60,7 +60,19 @@ public sealed class HookRegistry
         }
 
         return hook as THook ?? throw new InvalidCastException(
-            $"Hook '{name}' is {hook.Signature.Prototype}, not a {typeof(THook).Name} with the requested argument types.");
+            $"Hook '{name}' is {hook.Signature.Prototype}, not the requested {Display(typeof(THook))}.");
+    }
+
+    /// <summary><c>Hook&lt;string, int&gt;</c> as C# spells it, not the runtime's <c>Hook`2</c>: the text reaches users.</summary>
+    internal static string Display(Type type)
+    {
+        if (!type.IsGenericType)
+        {
+            return HookTypes.TryNameOf(type, out var canonical) ? canonical : type.Name;
+        }
+
+        var name = type.Name[..type.Name.IndexOf('`', StringComparison.Ordinal)];
+        return $"{name}<{string.Join(", ", type.GetGenericArguments().Select(Display))}>";
     }
 
     /// <summary>The symvers table of this registry.</summary>

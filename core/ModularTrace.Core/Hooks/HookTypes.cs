@@ -41,6 +41,10 @@ public static class HookTypes
             $"Type '{type}' cannot be a hook argument; supported: {string.Join(", ", s_names.Values.Order(StringComparer.Ordinal))}.",
             nameof(type));
 
+    /// <summary>The canonical name of <paramref name="type"/>, or false when it cannot be a hook argument.</summary>
+    internal static bool TryNameOf(Type type, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? name)
+        => s_names.TryGetValue(type, out name);
+
     /// <summary>Looks a canonical type name up (the inverse of <see cref="NameOf"/>).</summary>
     public static bool TryParse(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out Type? type)
         => s_types.TryGetValue(name, out type);

@@ -20,6 +20,9 @@ public sealed record ModuleLoadResult
     /// <summary>What to do next, or null.</summary>
     public string? Hint { get; }
 
+    /// <summary>The signature verdict the policy refused (so a caller can say how to trust the signer), or null.</summary>
+    public Signing.SignatureStatus? RefusedSignature { get; init; }
+
     /// <summary>Log lines the load produced (taint warnings and the like), in order.</summary>
     public IReadOnlyList<string> Messages { get; }
 

@@ -62,7 +62,7 @@ public sealed partial class ModuleLoader
             var decision = LoadPolicy.Decide(status, loader.Policy);
             if (!decision.Loads)
             {
-                return Refuse(SignatureRefusal(status, signature.Reason), SignatureHint(status));
+                return Refuse(SignatureRefusal(status, signature.Reason), SignatureHint(status)) with { RefusedSignature = status };
             }
 
             if (decision.Taint != Taint.None)

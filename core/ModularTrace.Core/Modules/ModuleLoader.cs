@@ -113,7 +113,9 @@ public sealed partial class ModuleLoader
         ArgumentNullException.ThrowIfNull(path);
         // Verify the same bytes we load; opening the file twice would let them change in between.
         var bytes = ModuleFile.TryRead(path, out var error);
-        return bytes is null ? ModuleLoadResult.Refused($"{path}: {error}", null, []) : Load(bytes, path, options);
+        return bytes is null
+            ? ModuleLoadResult.Refused($"{path}: {error}", "give the path of a module file: the .dll a module build wrote and signed", [])
+            : Load(bytes, path, options);
     }
 
     /// <summary>Loads a module from bytes already read; <paramref name="origin"/> is its path (dependencies are looked for beside it).</summary>

@@ -53,6 +53,9 @@ public sealed class SymversTests
         var registry = TwoHooks();
         var ex = Assert.Throws<InvalidCastException>(() => registry.Get<Hook<long, int>>("zeta"));
         Assert.Contains("zeta(int a, int b)", ex.Message, StringComparison.Ordinal);
+        // The requested type as C# spells it: "Hook`2" is the runtime's name, meaningless in a refusal.
+        Assert.Contains("not the requested Hook<long, int>", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("`", ex.Message, StringComparison.Ordinal);
         Assert.Throws<KeyNotFoundException>(() => registry.Get<Hook<int>>("missing"));
         Assert.Same(registry.Get<Hook<int, int>>("zeta"), registry.Get<Hook<int, int>>("zeta"));
     }
