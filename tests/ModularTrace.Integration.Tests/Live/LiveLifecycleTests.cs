@@ -20,6 +20,19 @@ public sealed class LiveLifecycleTests
         Assert.Contains("unloaded 1 modules", host.Output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("mono")]
+    [InlineData("counter")]
+    [InlineData("coarse")]
+    public void Host_EveryClockRunTakes_IsAcceptedAndStreams(string clock)
+    {
+        using var host = LiveHost.Start("--clock", clock, "--load", RepoFiles.SampleModule("Sched"));
+        Assert.True(host.Run("enable", "sched:sched_switch").ExitCode == 0, host.Output);
+        var pipe = host.Run("trace-pipe", "--events", "5");
+        Assert.True(pipe.ExitCode == 0, pipe + host.Output);
+        Assert.Equal(5, pipe.Stdout.Split('\n').Count(line => line.Contains(": sched_switch: ", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public void Sigkill_LeavesAStaleSocket_WhichTheClientNamesAndPsDoesNotRemove()
     {
