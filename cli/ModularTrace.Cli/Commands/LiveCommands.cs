@@ -78,7 +78,9 @@ internal static class LiveCommands
             foreach (var m in modules)
             {
                 var usedBy = string.Create(CultureInfo.InvariantCulture, $"{m.UsedBy.Count} {string.Join(',', m.UsedBy)}").TrimEnd();
-                output.WriteLine($"{m.Name,-20} {m.Size,8}  {usedBy,-16} {m.Taints,-6}  {m.Signer ?? "(unsigned)"}");
+                // Faults after the signer, so the columns scripts read stay where they were.
+                var faults = m.ProbeFaults > 0 ? string.Create(CultureInfo.InvariantCulture, $"  ({m.ProbeFaults} probe fault{(m.ProbeFaults == 1 ? "" : "s")})") : "";
+                output.WriteLine($"{m.Name,-20} {m.Size,8}  {usedBy,-16} {m.Taints,-6}  {m.Signer ?? "(unsigned)"}{faults}");
             }
 
             return ExitCodes.Ok;
@@ -195,7 +197,7 @@ internal static class LiveCommands
             var buffers = reply.Buffers ?? [];
             if (result.GetValue(json))
             {
-                output.WriteLine(JsonSerializer.Serialize(new { buffers, taints = reply.Taints }, CliJson.Options));
+                output.WriteLine(JsonSerializer.Serialize(new { buffers, taints = reply.Taints, probe_faults = reply.ProbeFaults ?? [] }, CliJson.Options));
                 return ExitCodes.Ok;
             }
 
@@ -206,6 +208,16 @@ internal static class LiveCommands
             }
 
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{buffers.Count} buffers; written {buffers.Sum(b => b.Written)}, read {buffers.Sum(b => b.Read)}, lost {buffers.Sum(b => b.Overrun + b.Dropped)}"));
+            foreach (var fault in reply.ProbeFaults ?? [])
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"probe faults: {fault.Module} on {fault.Hook}: {fault.Faults}"));
+            }
+
+            if (reply.Taints is { } taints)
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"taints: {(taints.Letters.Length > 0 ? taints.Letters : "not tainted")} ({taints.Mask})"));
+            }
+
             return ExitCodes.Ok;
         }));
         return command;

@@ -64,6 +64,9 @@ public sealed record ControlResponse
     /// <summary><c>stat</c>: per-buffer counters.</summary>
     public IReadOnlyList<BufferInfo>? Buffers { get; init; }
 
+    /// <summary><c>stat</c>: probe faults by module and hook (empty when no probe threw).</summary>
+    public IReadOnlyList<ProbeFaultInfo>? ProbeFaults { get; init; }
+
     /// <summary><c>taint</c>, <c>stat</c>: the host's taints.</summary>
     public TaintInfo? Taints { get; init; }
 
@@ -93,7 +96,17 @@ public sealed record CommandErrorInfo(string Subsystem, string Command, int Posi
 /// <param name="Signer">The signer's common name, or null when unsigned.</param>
 /// <param name="KeyId">The signer's key id, or null.</param>
 /// <param name="Origin">The file it was loaded from.</param>
-public sealed record ModuleInfo(string Name, string Version, int Size, IReadOnlyList<string> UsedBy, string Taints, string? Signer, string? KeyId, string Origin);
+public sealed record ModuleInfo(string Name, string Version, int Size, IReadOnlyList<string> UsedBy, string Taints, string? Signer, string? KeyId, string Origin)
+{
+    /// <summary>How many times a probe of this module threw (each was detached; the module and host carry taint Q).</summary>
+    public long ProbeFaults { get; init; }
+}
+
+/// <summary>Probe faults of one owner on one hook, as <c>stat</c> lists them.</summary>
+/// <param name="Module">The module name, or <c>host</c> for a probe no module attached; unloaded modules stay listed.</param>
+/// <param name="Hook">The hook that was firing.</param>
+/// <param name="Faults">How many times its probes threw.</param>
+public sealed record ProbeFaultInfo(string Module, string Hook, long Faults);
 
 /// <summary>One event.</summary>
 /// <param name="Name"><c>system:name</c>.</param>

@@ -26,7 +26,7 @@ public sealed partial class ControlServer
         ControlOps.Disable => Enable(request, false),
         ControlOps.Filter => Filter(request),
         ControlOps.Trigger => Trigger(request),
-        ControlOps.Stat => new ControlResponse { Ok = true, Buffers = Stat(_options.Session), Taints = Taints(_options.Loader) },
+        ControlOps.Stat => new ControlResponse { Ok = true, Buffers = Stat(_options.Session), Taints = Taints(_options.Loader), ProbeFaults = ProbeFaults(_options.Loader) },
         ControlOps.Taint => new ControlResponse { Ok = true, Taints = Taints(_options.Loader) },
         ControlOps.KeysList => new ControlResponse
         {
@@ -52,7 +52,14 @@ public sealed partial class ControlServer
             TaintSet.Letters(m.Taints),
             m.Signature.IsValid ? m.Signature.Signer : null,
             m.Signature.IsValid ? m.Signature.KeyId : null,
-            m.Origin))];
+            m.Origin) { ProbeFaults = m.ProbeFaults })];
+    }
+
+    /// <summary>Probe faults by module and hook, unloaded modules included.</summary>
+    public static IReadOnlyList<ProbeFaultInfo> ProbeFaults(ModuleLoader loader)
+    {
+        ArgumentNullException.ThrowIfNull(loader);
+        return [.. loader.ProbeFaults.Select(f => new ProbeFaultInfo(f.Owner, f.Hook, f.Count))];
     }
 
     /// <summary>Per-buffer counters of a session.</summary>
