@@ -106,6 +106,8 @@ internal static class HostCommand
         output.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"mtrace host: stopped after {fired.TotalFires:N0} hook firings in {fired.Elapsed.TotalSeconds:F1} s; unloaded {unloaded} modules; removed {server.SocketPath}; host taints: {host.Loader.Taints}"));
+        // The books at exit (written = delivered + lost to readers + overrun + unread): nothing leaves unaccounted for.
+        output.WriteLine($"mtrace host: records {server.PipeSummary()}");
         output.Flush();
         return ExitCodes.Ok;
     }

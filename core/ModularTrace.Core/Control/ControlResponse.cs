@@ -58,8 +58,20 @@ public sealed record ControlResponse
     /// <summary><c>trace</c>, <c>trace_pipe</c>: text lines in ftrace's shape.</summary>
     public IReadOnlyList<string>? Lines { get; init; }
 
-    /// <summary><c>trace</c>, <c>trace_pipe</c> (last frame): records sent.</summary>
+    /// <summary>
+    /// <c>trace</c> (last frame): records sent. <c>trace_pipe</c> with <c>ack</c>: records sent up to the end of this
+    /// frame, the number the client acknowledges once it has written them out; last frame: records sent in all.
+    /// </summary>
     public long? Count { get; init; }
+
+    /// <summary>
+    /// <c>trace_pipe</c> (last frame): why the stream ended: <c>count</c> (max_events reached), <c>stopped</c> (the client
+    /// asked) or <c>host_stopping</c> (the host is shutting down).
+    /// </summary>
+    public string? End { get; init; }
+
+    /// <summary><c>trace_pipe</c> (last frame, <c>host_stopping</c>): records the host still held that no reader was sent.</summary>
+    public long? Unread { get; init; }
 
     /// <summary><c>stat</c>: per-buffer counters.</summary>
     public IReadOnlyList<BufferInfo>? Buffers { get; init; }
@@ -135,7 +147,25 @@ public sealed record EventInfo(string Name, int Id, bool Enabled, string? Filter
 /// <param name="Dropped">Records never written (buffer full).</param>
 /// <param name="Read">Records consumed.</param>
 /// <param name="Bytes">Bytes written.</param>
-public sealed record BufferInfo(int Buffer, int Cpu, long Entries, long Written, long Overrun, long Dropped, long Read, long Bytes);
+/// <remarks>
+/// The books balance: <c>written = delivered + reader_lost + overrun + entries + in_flight</c>; dropped records were
+/// never written. Overrun, dropped and reader-lost records are each reported once as <c>CPU:n [LOST N EVENTS]</c> to the
+/// next reader that takes a record of this buffer; <see cref="LostUnreported"/> counts those no reader was told of yet.
+/// </remarks>
+public sealed record BufferInfo(int Buffer, int Cpu, long Entries, long Written, long Overrun, long Dropped, long Read, long Bytes)
+{
+    /// <summary>Records a <c>trace_pipe</c> reader acknowledged (or, for a reader that does not acknowledge, was sent).</summary>
+    public long Delivered { get; init; }
+
+    /// <summary>Records sent to <c>trace_pipe</c> readers that stopped, timed out or died before acknowledging them.</summary>
+    public long ReaderLost { get; init; }
+
+    /// <summary>Records taken from the ring and not settled: the merge's look-ahead and readers' unacknowledged ones.</summary>
+    public long InFlight { get; init; }
+
+    /// <summary>Losses (overrun, dropped, reader lost) not yet reported to a reader as <c>LOST</c>.</summary>
+    public long LostUnreported { get; init; }
+}
 
 /// <summary>The host's taints.</summary>
 /// <param name="Letters">Kernel letters, e.g. <c>OE</c>; empty when not tainted.</param>
