@@ -23,7 +23,7 @@ namespace ModularTrace.Buffers;
 /// (one look-ahead record per buffer, and what readers hold unsettled). A reader settles every record it took:
 /// delivered (acknowledged) or lost (it stopped, timed out or died first). Lost records, with the ring's overrun and
 /// dropped, are announced once as <c>CPU:n [LOST N EVENTS]</c> before the next record taken from that buffer, by
-/// whichever reader takes it.
+/// whichever reader takes it; a lost record's own announcement is made again to the next reader.
 /// </para>
 /// Thread-safe: one lock; readers take in turn.
 /// </remarks>
@@ -98,7 +98,9 @@ internal sealed class TracePipe(TraceSession session, TimeSpan? abandonAfter = n
                 }
                 else
                 {
+                    // The record is lost, and so is any LOST line it carried: both go to the next reader.
                     cursor.ReaderLost++;
+                    cursor.Unannounce(record.LostBefore);
                 }
             }
         }
@@ -172,6 +174,8 @@ internal sealed class TracePipe(TraceSession session, TimeSpan? abandonAfter = n
 
             return now - _staleSince < abandoned;
         }
+
+        public void Unannounce(long lost) => Announced -= lost;
 
         public TraceRecord Hand(TraceSession session)
         {

@@ -134,6 +134,24 @@ public sealed class TracePipeTests
     }
 
     [Fact]
+    public void Settle_LostRecordThatCarriedALostLine_HandsThatLossOnToo()
+    {
+        var (session, ev, seq) = NewSession();
+        var pipe = new TracePipe(session, abandonAfter: Timeout.InfiniteTimeSpan);
+        Write(ev, seq, 4, cpu: 0);
+        var first = pipe.Take(2);
+        pipe.Settle(first, delivered: false);
+        var second = pipe.Take(1);
+        Assert.Equal(2, second[0].LostBefore);
+        pipe.Settle(second, delivered: false); // the reader told of the loss dies too
+
+        var third = pipe.Take(1);
+        Assert.Equal(3, third[0].LostBefore);
+        pipe.Settle(third, delivered: true);
+        Assert.Equal(0, pipe.Counters(session.Buffers[0]).Unreported);
+    }
+
+    [Fact]
     public void Books_DiscardModeFull_BalanceAndDropsAreReportedAsLost()
     {
         var (session, ev, seq) = NewSession(bufferSize: 4096);
