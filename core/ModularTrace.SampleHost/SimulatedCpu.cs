@@ -4,8 +4,18 @@ using ModularTrace.Tasks;
 namespace ModularTrace.SampleHost;
 
 /// <summary>One simulated CPU: a run queue, a current task and a seeded generator, run on its own thread.</summary>
+/// <remarks>
+/// Every table is bounded and every lookup indexed, so a step costs the same at the ten-millionth firing as at the
+/// first: long runs and soaks measure the tracer, not the simulator (the task list used to grow like a random walk and
+/// was scanned on every step).
+/// </remarks>
 internal sealed class SimulatedCpu
 {
+    // Live forked children per CPU (fork turns into exit at the cap), pages held, pids before they wrap (pid_max).
+    private const int MaxChildren = 64;
+    private const int MaxPages = 4096;
+    private const int PidRange = 30_000;
+
     private enum HookId
     {
         SchedSwitch, SchedWakeup, SchedProcessFork, SchedProcessExit, SysOpenat, VfsRead, VfsWrite,
@@ -33,13 +43,17 @@ internal sealed class SimulatedCpu
     private readonly Random _random;
     private readonly long _quota;
     private readonly int? _rate;
-    private readonly List<SimTask> _tasks = [];
+    private readonly List<SimTask> _tasks = []; // the boot-time tasks, in boot order; never grows
+    private readonly List<SimTask> _users = []; // runnable user tasks, children included; SimTask.Slot indexes it
+    private readonly Queue<SimTask> _children = new(); // live children, oldest first
+    private readonly Queue<SimTask> _sleepers = new(); // tasks that went to sleep, oldest first (SimTask.Queued)
     private readonly Queue<BlockRequest> _inflightIo = new();
     private readonly List<(ulong Pfn, int Order)> _pages = [];
     private readonly long[] _fires = new long[Enum.GetValues<HookId>().Length];
     private readonly SimulatedVfs _vfs = new();
     private SimTask _current;
-    private int _nextPid;
+    private int _forks;
+    private readonly int _pidBase;
     private ulong _nextSector;
     private ulong _clockNs;
 
@@ -69,7 +83,13 @@ internal sealed class SimulatedCpu
             _tasks.Add(new SimTask(1000 + (id * 1000) + (i * 37), comm, prio, Kernel: false));
         }
 
-        _nextPid = 1500 + (id * 1000);
+        foreach (var task in _tasks.Where(t => !t.Kernel))
+        {
+            AddUser(task);
+        }
+
+        // Each CPU forks in its own pid range, so children of two CPUs never share a pid.
+        _pidBase = 100_000 + (id * PidRange);
         _nextSector = (ulong)(2048 + (id * 10_000_000));
         _current = swapper;
     }
@@ -156,19 +176,48 @@ internal sealed class SimulatedCpu
         return true;
     }
 
-    private SimTask UserTask()
+    private SimTask UserTask() => _users[_random.Next(_users.Count)];
+
+    private void AddUser(SimTask task)
     {
-        var candidates = _tasks.Count(t => !t.Kernel && !t.Exited);
-        var pick = _random.Next(candidates);
-        foreach (var task in _tasks)
+        task.Slot = _users.Count;
+        _users.Add(task);
+    }
+
+    // Swap with the last: O(1), and the order of the table is not part of the workload.
+    private void RemoveUser(SimTask task)
+    {
+        var last = _users[^1];
+        _users[task.Slot] = last;
+        last.Slot = task.Slot;
+        _users.RemoveAt(_users.Count - 1);
+    }
+
+    private void Sleep(SimTask task)
+    {
+        task.Sleeping = true;
+        if (!task.Queued)
         {
-            if (!task.Kernel && !task.Exited && pick-- == 0)
+            task.Queued = true;
+            _sleepers.Enqueue(task);
+        }
+    }
+
+    // The oldest task still asleep; woken and exited ones left in the queue are dropped on the way.
+    private SimTask? OldestSleeper()
+    {
+        while (_sleepers.TryPeek(out var task))
+        {
+            if (task.Sleeping && !task.Exited)
             {
                 return task;
             }
+
+            task.Queued = false;
+            _sleepers.Dequeue();
         }
 
-        throw new UnreachableException();
+        return null;
     }
 
     private void SwitchTo(SimTask next, long prevState)
@@ -186,7 +235,15 @@ internal sealed class SimulatedCpu
 
         _hooks.SchedSwitch.Fire(prev.Comm, prev.Pid, prev.Prio, prevState, next.Comm, next.Pid, next.Prio);
         _hooks.SchedSwitchPreempt?.Fire(prevState == TaskRunning, prev.Comm, prev.Pid, prev.Prio, prevState, next.Comm, next.Pid, next.Prio);
-        prev.Sleeping = prevState is TaskInterruptible or TaskUninterruptible;
+        if (prevState is TaskInterruptible or TaskUninterruptible)
+        {
+            Sleep(prev);
+        }
+        else
+        {
+            prev.Sleeping = false;
+        }
+
         next.Sleeping = false;
         _current = next;
         CurrentTask.Set(Id, next.Pid, next.Comm);
@@ -201,7 +258,7 @@ internal sealed class SimulatedCpu
 
     private void Wakeup()
     {
-        var sleeper = _tasks.Find(t => t.Sleeping && !t.Exited) ?? UserTask();
+        var sleeper = OldestSleeper() ?? UserTask();
         if (!Take(HookId.SchedWakeup))
         {
             return;
@@ -328,11 +385,12 @@ internal sealed class SimulatedCpu
 
     private void Memory()
     {
-        if (_pages.Count > 0 && _random.Next(2) == 0)
+        if (_pages.Count > 0 && (_random.Next(2) == 0 || _pages.Count >= MaxPages))
         {
             var at = _random.Next(_pages.Count);
             var (pfn, order) = _pages[at];
-            _pages.RemoveAt(at);
+            _pages[at] = _pages[^1];
+            _pages.RemoveAt(_pages.Count - 1);
             if (Take(HookId.MmPageFree))
             {
                 _hooks.MmPageFree.Fire(pfn, order);
@@ -360,14 +418,14 @@ internal sealed class SimulatedCpu
 
     private void ForkOrExit()
     {
-        var child = _tasks.Find(t => t.Child && !t.Exited);
-        if (child is not null && _random.Next(2) == 0)
+        if (_children.TryPeek(out var child) && (_random.Next(2) == 0 || _children.Count >= MaxChildren))
         {
             if (Take(HookId.SchedProcessExit))
             {
                 _hooks.SchedProcessExit.Fire(child.Comm, child.Pid, child.Prio);
                 child.Exited = true;
-                _tasks.Remove(child);
+                _children.Dequeue();
+                RemoveUser(child);
                 if (child == _current)
                 {
                     SwitchTo(_tasks[0], TaskDead);
@@ -378,11 +436,12 @@ internal sealed class SimulatedCpu
         }
 
         var parent = _current.Kernel ? UserTask() : _current;
-        var born = new SimTask(_nextPid++, parent.Comm, parent.Prio, Kernel: false) { Child = true };
+        var born = new SimTask(_pidBase + (_forks++ % PidRange), parent.Comm, parent.Prio, Kernel: false);
         if (Take(HookId.SchedProcessFork))
         {
             _hooks.SchedProcessFork.Fire(parent.Comm, parent.Pid, born.Comm, born.Pid);
-            _tasks.Add(born);
+            _children.Enqueue(born);
+            AddUser(born);
         }
     }
 
@@ -416,7 +475,11 @@ internal sealed class SimulatedCpu
 
         public bool Exited { get; set; }
 
-        public bool Child { get; init; }
+        // Its index in _users while it is a runnable user task.
+        public int Slot { get; set; }
+
+        // Whether it is in _sleepers (at most once, so the queue stays bounded by the task count).
+        public bool Queued { get; set; }
     }
 
     private readonly record struct BlockRequest(uint Dev, ulong Sector, uint Sectors, string Rwbs, ulong IssuedNs);

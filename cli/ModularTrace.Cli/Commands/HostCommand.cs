@@ -54,12 +54,7 @@ internal static class HostCommand
             throw new CliException($"--buffer-size must be between 4096 and {1 << 30} bytes (got {bufferSize})", null, ExitCodes.Usage);
         }
 
-        var clock = result.GetValue(run.Clock) switch
-        {
-            "mono" => TraceClock.Mono,
-            "counter" => TraceClock.Counter,
-            var other => throw new CliException($"unknown clock '{other}'", "use mono or counter", ExitCodes.Usage),
-        };
+        var clock = RunOptions.ParseClock(result.GetValue(run.Clock));
         var trace = new TraceOptions { BufferSize = bufferSize, Overwrite = result.GetValue(run.Overwrite), Clock = clock };
         var host = new TraceHost(result.GetValue(run.Profile), policy, run.Trust.Resolve(result, requireSomething: false), trace, errors);
         var loads = result.GetValue(run.Load) ?? [];
@@ -118,6 +113,8 @@ internal static class HostCommand
         output.WriteLine(string.Create(
             CultureInfo.InvariantCulture,
             $"mtrace host: stopped after {fired.TotalFires:N0} hook firings in {fired.Elapsed.TotalSeconds:F1} s; unloaded {unloaded} modules; removed {server.SocketPath}; host taints: {host.Loader.Taints}"));
+        // The books at exit (written = delivered + lost to readers + overrun + unread): nothing leaves unaccounted for.
+        output.WriteLine($"mtrace host: records {server.PipeSummary()}");
         output.Flush();
         return ExitCodes.Ok;
     }

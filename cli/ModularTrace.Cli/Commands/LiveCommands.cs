@@ -78,7 +78,9 @@ internal static class LiveCommands
             foreach (var m in modules)
             {
                 var usedBy = string.Create(CultureInfo.InvariantCulture, $"{m.UsedBy.Count} {string.Join(',', m.UsedBy)}").TrimEnd();
-                output.WriteLine($"{m.Name,-20} {m.Size,8}  {usedBy,-16} {m.Taints,-6}  {m.Signer ?? "(unsigned)"}");
+                // Faults after the signer, so the columns scripts read stay where they were.
+                var faults = m.ProbeFaults > 0 ? string.Create(CultureInfo.InvariantCulture, $"  ({m.ProbeFaults} probe fault{(m.ProbeFaults == 1 ? "" : "s")})") : "";
+                output.WriteLine($"{m.Name,-20} {m.Size,8}  {usedBy,-16} {m.Taints,-6}  {m.Signer ?? "(unsigned)"}{faults}");
             }
 
             return ExitCodes.Ok;
@@ -161,13 +163,15 @@ internal static class LiveCommands
                 throw new CliException("--events must be positive", null, ExitCodes.Usage);
             }
 
+            // Acknowledged: the host settles each record once this process has written it out, and Ctrl-C drains what
+            // the host already sent before the stream ends, so stopping a reader loses nothing.
             return LiveSession.Run(result.GetValue(attach)!, (client, token) =>
-                StreamAsync(client, new ControlRequest { Op = ControlOps.TracePipe, MaxEvents = result.GetValue(events) }, result.InvocationConfiguration.Output, token));
+                StreamAsync(client, new ControlRequest { Op = ControlOps.TracePipe, MaxEvents = result.GetValue(events), Ack = true }, result.InvocationConfiguration.Output, token, result.InvocationConfiguration.Error));
         });
         return command;
     }
 
-    private static async Task<int> StreamAsync(ControlClient client, ControlRequest request, TextWriter output, CancellationToken token)
+    private static async Task<int> StreamAsync(ControlClient client, ControlRequest request, TextWriter output, CancellationToken token, TextWriter? errors = null)
     {
         await foreach (var frame in client.StreamAsync(request, token).ConfigureAwait(false))
         {
@@ -177,7 +181,15 @@ internal static class LiveCommands
                 output.WriteLine(line);
             }
 
+            // Flushed before the next frame is asked for, which is when the client acknowledges this one.
             output.Flush();
+            if (frame.End == "host_stopping")
+            {
+                errors?.WriteLine(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"mtrace: the host (pid {client.Hello.Pid}) is shutting down: the stream ended after {frame.Count} records; {frame.Unread ?? 0} records it held were never sent"));
+                errors?.Flush();
+            }
         }
 
         return ExitCodes.Ok;
@@ -195,17 +207,29 @@ internal static class LiveCommands
             var buffers = reply.Buffers ?? [];
             if (result.GetValue(json))
             {
-                output.WriteLine(JsonSerializer.Serialize(new { buffers, taints = reply.Taints }, CliJson.Options));
+                output.WriteLine(JsonSerializer.Serialize(new { buffers, taints = reply.Taints, probe_faults = reply.ProbeFaults ?? [] }, CliJson.Options));
                 return ExitCodes.Ok;
             }
 
-            output.WriteLine($"{"buffer",6} {"cpu",4} {"entries",10} {"written",12} {"read",12} {"overrun",10} {"dropped",10} {"bytes",14}");
+            // The first eight columns as before; the trace_pipe books after them.
+            output.WriteLine($"{"buffer",6} {"cpu",4} {"entries",10} {"written",12} {"read",12} {"overrun",10} {"dropped",10} {"bytes",14} {"delivered",12} {"rd-lost",10} {"inflight",8} {"unrep",8}");
             foreach (var b in buffers)
             {
-                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{b.Buffer,6} {b.Cpu,4} {b.Entries,10} {b.Written,12} {b.Read,12} {b.Overrun,10} {b.Dropped,10} {b.Bytes,14}"));
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{b.Buffer,6} {b.Cpu,4} {b.Entries,10} {b.Written,12} {b.Read,12} {b.Overrun,10} {b.Dropped,10} {b.Bytes,14} {b.Delivered,12} {b.ReaderLost,10} {b.InFlight,8} {b.LostUnreported,8}"));
             }
 
             output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{buffers.Count} buffers; written {buffers.Sum(b => b.Written)}, read {buffers.Sum(b => b.Read)}, lost {buffers.Sum(b => b.Overrun + b.Dropped)}"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"trace_pipe: delivered {buffers.Sum(b => b.Delivered)}, lost to readers {buffers.Sum(b => b.ReaderLost)}, in flight {buffers.Sum(b => b.InFlight)}, losses not yet reported as LOST {buffers.Sum(b => b.LostUnreported)}"));
+            foreach (var fault in reply.ProbeFaults ?? [])
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"probe faults: {fault.Module} on {fault.Hook}: {fault.Faults}"));
+            }
+
+            if (reply.Taints is { } taints)
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"taints: {(taints.Letters.Length > 0 ? taints.Letters : "not tainted")} ({taints.Mask})"));
+            }
+
             return ExitCodes.Ok;
         }));
         return command;

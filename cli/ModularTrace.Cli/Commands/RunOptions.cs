@@ -63,6 +63,15 @@ internal sealed class RunOptions
         Trust.AddTo(command);
     }
 
+    /// <summary>The clock <c>--clock</c> names; <c>run</c> and <c>host</c> take the same names.</summary>
+    public static TraceClock ParseClock(string? name) => name switch
+    {
+        "mono" => TraceClock.Mono,
+        "counter" => TraceClock.Counter,
+        "coarse" => TraceClock.Coarse,
+        var other => throw new CliException($"unknown clock '{other}'", "use mono, counter or coarse", ExitCodes.Usage),
+    };
+
     private bool HasTrustOptions(ParseResult result) => result.GetValue(Trust.Certificates) is { Length: > 0 } || result.GetValue(Trust.Keyring) is not null;
 
     public RunSettings Read(ParseResult result)
@@ -74,13 +83,7 @@ internal sealed class RunOptions
             "lockdown" => Modules.Policy.Lockdown,
             var other => throw new CliException($"unknown policy '{other}'", "use enforce, permissive or lockdown", ExitCodes.Usage),
         };
-        var clock = result.GetValue(Clock) switch
-        {
-            "mono" => TraceClock.Mono,
-            "counter" => TraceClock.Counter,
-            "coarse" => TraceClock.Coarse,
-            var other => throw new CliException($"unknown clock '{other}'", "use mono, counter or coarse", ExitCodes.Usage),
-        };
+        var clock = ParseClock(result.GetValue(Clock));
         var duration = result.GetValue(Duration) is { } d ? Durations.Parse(d) : (TimeSpan?)null;
         if (duration is not null && result.GetValue(Events) is not null)
         {

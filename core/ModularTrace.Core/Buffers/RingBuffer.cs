@@ -107,7 +107,9 @@ public sealed class RingBuffer
             ReclaimOldest();
         }
 
-        _reserved = head;
+        // Published before the writer reads the clock, so trace_pipe can tell "empty" from "a record is coming"
+        // (TracePipe's watermark; the counter clock's interlocked increment orders this store before its value).
+        Volatile.Write(ref _reserved, head);
         _reservedPad = pad;
         var start = (int)((head + pad) & _mask);
         return _data.AsSpan(start + HeaderSize, total - HeaderSize);
@@ -131,11 +133,18 @@ public sealed class RingBuffer
 
         var total = Align8(HeaderSize + payloadSize);
         WriteHeader((int)((head + pad) & _mask), (uint)total, timestamp);
-        _reserved = -1;
         Volatile.Write(ref _written, _written + 1);
         Volatile.Write(ref _bytes, _bytes + total);
         Volatile.Write(ref _head, head + pad + total);
+        // After _head: a reader that sees no reservation then sees this record.
+        Volatile.Write(ref _reserved, -1);
     }
+
+    /// <summary>
+    /// Where the writer has a record reserved but not committed, or -1. Read before <see cref="TryConsume"/>: -1 and an
+    /// empty buffer then mean every later record of this buffer takes its timestamp after this read.
+    /// </summary>
+    internal long ReservedPosition => Volatile.Read(ref _reserved);
 
     /// <summary>
     /// Empties the buffer without copying, counting its records as read (as clearing the kernel's <c>trace</c> file).
@@ -148,7 +157,7 @@ public sealed class RingBuffer
     }
 
     /// <summary>Forgets the reservation (a filter rejected the record); the writer thread only.</summary>
-    public void Discard() => _reserved = -1;
+    public void Discard() => Volatile.Write(ref _reserved, -1);
 
     /// <summary>Consumes the oldest record, copying its payload; false when the buffer is empty.</summary>
     public bool TryConsume(out long timestamp, out byte[] payload)

@@ -9,6 +9,7 @@ public sealed class ControlClient : IAsyncDisposable, IDisposable
 {
     private readonly Socket _socket;
     private readonly NetworkStream _stream;
+    private readonly SemaphoreSlim _writing = new(1, 1);
 
     private ControlClient(Socket socket, string path, ControlResponse hello)
     {
@@ -130,32 +131,85 @@ public sealed class ControlClient : IAsyncDisposable, IDisposable
         return await ReadReplyAsync(_stream, SocketPath, ReplyTimeout, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Sends a streamed request (<c>trace</c>, <c>trace_pipe</c>) and yields its frames, the last one included.</summary>
-    /// <exception cref="ControlException">The connection broke or a reply is not one.</exception>
+    /// <summary>Whether the host settles <c>trace_pipe</c> records by acknowledgement (it lists <c>ack</c> at hello).</summary>
+    public bool HostAcknowledges => Hello.Ops?.Contains(ControlOps.Ack) == true;
+
+    /// <summary>How long a stopped <c>trace_pipe</c> waits for the host's last frame. Default 10 s.</summary>
+    public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Sends a streamed request (<c>trace</c>, <c>trace_pipe</c>) and yields its frames, the last one included.
+    /// </summary>
+    /// <remarks>
+    /// With <see cref="ControlRequest.Ack"/> (used only when <see cref="HostAcknowledges"/>), each frame is acknowledged
+    /// when the caller asks for the next one, that is once it has written the frame out; cancelling asks the host to stop
+    /// and keeps yielding what it had already sent, up to its last frame, so a reader that stops loses nothing.
+    /// </remarks>
+    /// <exception cref="ControlException">The connection broke or a reply is not one; mid-stream, says what the host did.</exception>
     public async IAsyncEnumerable<ControlResponse> StreamAsync(ControlRequest request, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        var acknowledged = request.Ack && HostAcknowledges;
+        if (request.Ack && !acknowledged)
+        {
+            request = request with { Ack = false };
+        }
+
         await SendAsync(request, cancellationToken).ConfigureAwait(false);
+        using var stopped = new CancellationTokenSource();
+        using var stopping = acknowledged ? cancellationToken.Register(() => _ = StopAsync(stopped)) : default;
+        var records = 0L;
         while (true)
         {
-            // trace_pipe may wait for events indefinitely: no reply deadline between frames.
-            var reply = await ReadReplyAsync(_stream, SocketPath, Timeout.InfiniteTimeSpan, cancellationToken).ConfigureAwait(false);
+            // trace_pipe may wait for events indefinitely: no reply deadline between frames. Acknowledged, the read is
+            // not cancelled by the caller (that would leave the stream out of step) but by StopTimeout after a stop.
+            ControlResponse reply;
+            try
+            {
+                reply = await ReadReplyAsync(_stream, SocketPath, Timeout.InfiniteTimeSpan, acknowledged ? stopped.Token : cancellationToken).ConfigureAwait(false);
+            }
+            catch (ControlException ex) when (ex.Code == "EPIPE")
+            {
+                throw MidStream(request, records, ex);
+            }
+            catch (OperationCanceledException) when (stopped.IsCancellationRequested)
+            {
+                throw new ControlException(ControlErrors.TimedOut, $"{SocketPath}: the host did not end the stream within {StopTimeout.TotalSeconds:0} s of the stop; records it sent since were not acknowledged and it reports them as lost", "the host may be overloaded or stopped (SIGSTOP?)");
+            }
+
+            records = reply.Count ?? records + (reply.Lines?.Count ?? 0);
             yield return reply;
             if (!reply.Ok || reply.More != true)
             {
                 yield break;
             }
+
+            if (acknowledged && reply.Count is { } count)
+            {
+                await SendAckAsync(count).ConfigureAwait(false);
+            }
         }
     }
 
     /// <inheritdoc />
-    public async ValueTask DisposeAsync() => await _stream.DisposeAsync().ConfigureAwait(false);
+    public async ValueTask DisposeAsync()
+    {
+        await _stream.DisposeAsync().ConfigureAwait(false);
+        _writing.Dispose();
+    }
 
     /// <inheritdoc />
-    public void Dispose() => _stream.Dispose();
+    public void Dispose()
+    {
+        _stream.Dispose();
+        _writing.Dispose();
+    }
 
     private async Task SendAsync(ControlRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
+        // Acks (the reading task) and a stop (the cancelling thread) may write at once: one frame at a time.
+        await _writing.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await ControlFrame.WriteAsync(_stream, ControlJson.Serialize(request), cancellationToken).ConfigureAwait(false);
@@ -164,6 +218,49 @@ public sealed class ControlClient : IAsyncDisposable, IDisposable
         {
             throw new ControlException("EPIPE", $"{SocketPath}: the host closed the connection: {ex.Message}", "the host may have exited; 'mtrace ps' lists running hosts", ex);
         }
+        finally
+        {
+            _writing.Release();
+        }
+    }
+
+    // A failed ack means the host is gone; the next read says how.
+    private async Task SendAckAsync(long count)
+    {
+        try
+        {
+            await SendAsync(new ControlRequest { Op = ControlOps.Ack, Count = count }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (ControlException)
+        {
+            // Reported by the read that follows.
+        }
+    }
+
+    private async Task StopAsync(CancellationTokenSource stopped)
+    {
+        try
+        {
+            stopped.CancelAfter(StopTimeout);
+            await SendAsync(new ControlRequest { Op = ControlOps.Stop }, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ControlException or ObjectDisposedException)
+        {
+            // The host is gone or the stream ended meanwhile; the read reports which.
+        }
+    }
+
+    // The connection ended without the stream's last frame: say whether the host is still running.
+    private ControlException MidStream(ControlRequest request, long records, ControlException broken)
+    {
+        var pid = Hello.Pid ?? 0;
+        var gone = pid > 0 && !ControlSocket.IsAlive(pid);
+        var what = gone ? $"the host (pid {pid}) exited" : $"the host (pid {pid}) closed the connection";
+        return new ControlException(
+            "EPIPE",
+            $"{SocketPath}: {what} in the middle of {request.Op} after {records} records, without ending the stream; records it had not sent are lost with it",
+            gone ? "it was killed or crashed; 'mtrace ps' lists running hosts, and its stale socket may be left behind" : "the host may be shutting down or overloaded; 'mtrace stat --attach' shows what it still holds",
+            broken);
     }
 
     private static async Task<ControlResponse> ReadReplyAsync(Stream stream, string path, TimeSpan timeout, CancellationToken cancellationToken)

@@ -23,7 +23,7 @@ public static class ControlProtocol
     [
         ControlOps.Hello, ControlOps.Insmod, ControlOps.Rmmod, ControlOps.Lsmod, ControlOps.Events, ControlOps.Enable,
         ControlOps.Disable, ControlOps.Filter, ControlOps.Trigger, ControlOps.Trace, ControlOps.TracePipe, ControlOps.Stat,
-        ControlOps.Taint, ControlOps.KeysList, ControlOps.KeysEnroll, ControlOps.KeysConfirm,
+        ControlOps.Taint, ControlOps.KeysList, ControlOps.KeysEnroll, ControlOps.KeysConfirm, ControlOps.Ack, ControlOps.Stop,
     ];
 }
 
@@ -62,6 +62,12 @@ public static class ControlOps
 
     /// <summary>Consuming read of the buffers as text lines, streamed until the client closes or has its count.</summary>
     public const string TracePipe = "trace_pipe";
+
+    /// <summary>Inside a <c>trace_pipe</c> with <c>ack</c>: the client has written out <c>count</c> records.</summary>
+    public const string Ack = "ack";
+
+    /// <summary>Inside a <c>trace_pipe</c> with <c>ack</c>: end the stream; frames already sent are still acknowledged.</summary>
+    public const string Stop = "stop";
 
     /// <summary>Per-buffer counters.</summary>
     public const string Stat = "stat";

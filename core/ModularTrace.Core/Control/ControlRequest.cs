@@ -39,6 +39,15 @@ public sealed record ControlRequest
     /// <summary><c>trace</c>, <c>trace_pipe</c>: stop after this many records (default: all now / until closed).</summary>
     public long? MaxEvents { get; init; }
 
+    /// <summary>
+    /// <c>trace_pipe</c>: the client acknowledges each frame (<c>ack</c> with its <c>count</c>) once it has written it
+    /// out, and asks to end with <c>stop</c>; the host then settles exactly what was delivered and reports the rest as lost.
+    /// </summary>
+    public bool Ack { get; init; }
+
+    /// <summary><c>ack</c>: records the client has written out so far in this stream (the <c>count</c> of a frame).</summary>
+    public long? Count { get; init; }
+
     /// <summary><c>keys_enroll</c>: the client's user said yes on its terminal. Not a confirmation on its own: the host asks its owner (<see cref="ControlOps.KeysConfirm"/>).</summary>
     public bool Confirmed { get; init; }
 

@@ -58,11 +58,26 @@ public sealed record ControlResponse
     /// <summary><c>trace</c>, <c>trace_pipe</c>: text lines in ftrace's shape.</summary>
     public IReadOnlyList<string>? Lines { get; init; }
 
-    /// <summary><c>trace</c>, <c>trace_pipe</c> (last frame): records sent.</summary>
+    /// <summary>
+    /// <c>trace</c> (last frame): records sent. <c>trace_pipe</c> with <c>ack</c>: records sent up to the end of this
+    /// frame, the number the client acknowledges once it has written them out; last frame: records sent in all.
+    /// </summary>
     public long? Count { get; init; }
+
+    /// <summary>
+    /// <c>trace_pipe</c> (last frame): why the stream ended: <c>count</c> (max_events reached), <c>stopped</c> (the client
+    /// asked) or <c>host_stopping</c> (the host is shutting down).
+    /// </summary>
+    public string? End { get; init; }
+
+    /// <summary><c>trace_pipe</c> (last frame, <c>host_stopping</c>): records the host still held that no reader was sent.</summary>
+    public long? Unread { get; init; }
 
     /// <summary><c>stat</c>: per-buffer counters.</summary>
     public IReadOnlyList<BufferInfo>? Buffers { get; init; }
+
+    /// <summary><c>stat</c>: probe faults by module and hook (empty when no probe threw).</summary>
+    public IReadOnlyList<ProbeFaultInfo>? ProbeFaults { get; init; }
 
     /// <summary><c>taint</c>, <c>stat</c>: the host's taints.</summary>
     public TaintInfo? Taints { get; init; }
@@ -103,7 +118,17 @@ public sealed record CommandErrorInfo(string Subsystem, string Command, int Posi
 /// <param name="Signer">The signer's common name, or null when unsigned.</param>
 /// <param name="KeyId">The signer's key id, or null.</param>
 /// <param name="Origin">The file it was loaded from.</param>
-public sealed record ModuleInfo(string Name, string Version, int Size, IReadOnlyList<string> UsedBy, string Taints, string? Signer, string? KeyId, string Origin);
+public sealed record ModuleInfo(string Name, string Version, int Size, IReadOnlyList<string> UsedBy, string Taints, string? Signer, string? KeyId, string Origin)
+{
+    /// <summary>How many times a probe of this module threw (each was detached; the module and host carry taint Q).</summary>
+    public long ProbeFaults { get; init; }
+}
+
+/// <summary>Probe faults of one owner on one hook, as <c>stat</c> lists them.</summary>
+/// <param name="Module">The module name, or <c>host</c> for a probe no module attached; unloaded modules stay listed.</param>
+/// <param name="Hook">The hook that was firing.</param>
+/// <param name="Faults">How many times its probes threw.</param>
+public sealed record ProbeFaultInfo(string Module, string Hook, long Faults);
 
 /// <summary>One event.</summary>
 /// <param name="Name"><c>system:name</c>.</param>
@@ -132,7 +157,25 @@ public sealed record EventInfo(string Name, int Id, bool Enabled, string? Filter
 /// <param name="Dropped">Records never written (buffer full).</param>
 /// <param name="Read">Records consumed.</param>
 /// <param name="Bytes">Bytes written.</param>
-public sealed record BufferInfo(int Buffer, int Cpu, long Entries, long Written, long Overrun, long Dropped, long Read, long Bytes);
+/// <remarks>
+/// The books balance: <c>written = delivered + reader_lost + overrun + entries + in_flight</c>; dropped records were
+/// never written. Overrun, dropped and reader-lost records are each reported once as <c>CPU:n [LOST N EVENTS]</c> to the
+/// next reader that takes a record of this buffer; <see cref="LostUnreported"/> counts those no reader was told of yet.
+/// </remarks>
+public sealed record BufferInfo(int Buffer, int Cpu, long Entries, long Written, long Overrun, long Dropped, long Read, long Bytes)
+{
+    /// <summary>Records a <c>trace_pipe</c> reader acknowledged (or, for a reader that does not acknowledge, was sent).</summary>
+    public long Delivered { get; init; }
+
+    /// <summary>Records sent to <c>trace_pipe</c> readers that stopped, timed out or died before acknowledging them.</summary>
+    public long ReaderLost { get; init; }
+
+    /// <summary>Records taken from the ring and not settled: the merge's look-ahead and readers' unacknowledged ones.</summary>
+    public long InFlight { get; init; }
+
+    /// <summary>Losses (overrun, dropped, reader lost) not yet reported to a reader as <c>LOST</c>.</summary>
+    public long LostUnreported { get; init; }
+}
 
 /// <summary>The host's taints.</summary>
 /// <param name="Letters">Kernel letters, e.g. <c>OE</c>; empty when not tainted.</param>

@@ -10,12 +10,6 @@ namespace ModularTrace.Control;
 
 public sealed partial class ControlServer
 {
-    // Records consumed from the rings by a trace_pipe that had its count, kept for the next reader (the kernel keeps a
-    // partly read page with its reader the same way). Guarded by _readGate, as is every read of the buffers.
-    private readonly Lock _readGate = new();
-    private readonly Queue<TraceRecord> _pending = new();
-    private TraceReader? _consumer;
-
     private ControlResponse Handle(ControlRequest request, int peerPid) => request.Op switch
     {
         ControlOps.Insmod => Insmod(request, peerPid),
@@ -26,7 +20,7 @@ public sealed partial class ControlServer
         ControlOps.Disable => Enable(request, false),
         ControlOps.Filter => Filter(request),
         ControlOps.Trigger => Trigger(request),
-        ControlOps.Stat => new ControlResponse { Ok = true, Buffers = Stat(_options.Session), Taints = Taints(_options.Loader) },
+        ControlOps.Stat => new ControlResponse { Ok = true, Buffers = Stat(_options.Session, Pipe), Taints = Taints(_options.Loader), ProbeFaults = ProbeFaults(_options.Loader) },
         ControlOps.Taint => new ControlResponse { Ok = true, Taints = Taints(_options.Loader) },
         ControlOps.KeysList => new ControlResponse
         {
@@ -53,14 +47,35 @@ public sealed partial class ControlServer
             TaintSet.Letters(m.Taints),
             m.Signature.IsValid ? m.Signature.Signer : null,
             m.Signature.IsValid ? m.Signature.KeyId : null,
-            m.Origin))];
+            m.Origin) { ProbeFaults = m.ProbeFaults })];
+    }
+
+    /// <summary>Probe faults by module and hook, unloaded modules included.</summary>
+    public static IReadOnlyList<ProbeFaultInfo> ProbeFaults(ModuleLoader loader)
+    {
+        ArgumentNullException.ThrowIfNull(loader);
+        return [.. loader.ProbeFaults.Select(f => new ProbeFaultInfo(f.Owner, f.Hook, f.Count))];
     }
 
     /// <summary>Per-buffer counters of a session.</summary>
-    public static IReadOnlyList<BufferInfo> Stat(TraceSession session)
+    public static IReadOnlyList<BufferInfo> Stat(TraceSession session) => Stat(session, null);
+
+    // With a live trace_pipe's books: what its readers were delivered, lost, hold, and what no LOST line reported yet.
+    private static BufferInfo[] Stat(TraceSession session, TracePipe? pipe)
     {
         ArgumentNullException.ThrowIfNull(session);
-        return [.. session.Buffers.Select(b => b.Stats).Select(s => new BufferInfo(s.Buffer, s.Cpu, s.Entries, s.Written, s.Overrun, s.Dropped, s.Read, s.Bytes))];
+        return [.. session.Buffers.Select(b =>
+        {
+            var s = b.Stats;
+            var books = pipe?.Counters(b) ?? new TracePipeCounters(0, 0, 0, b.Lost);
+            return new BufferInfo(s.Buffer, s.Cpu, s.Entries, s.Written, s.Overrun, s.Dropped, s.Read, s.Bytes)
+            {
+                Delivered = books.Delivered,
+                ReaderLost = books.ReaderLost,
+                InFlight = books.InFlight,
+                LostUnreported = books.Unreported,
+            };
+        })];
     }
 
     /// <summary>A loader's taints.</summary>
@@ -403,101 +418,6 @@ public sealed partial class ControlServer
 
     // Client text echoed into a one-line error: control characters shown as '?', long text cut.
     private static string Printable(string text, int max = 80) => Text.DisplayText.Printable(text, max);
-
-    private async Task SnapshotAsync(Stream stream, ControlRequest request)
-    {
-        var session = _options.Session;
-        List<TraceRecord> records;
-        lock (_readGate)
-        {
-            records = new TraceReader(session).Read(consume: false);
-        }
-
-        var limit = request.MaxEvents is > 0 and var m ? (int)Math.Min(m, records.Count) : records.Count;
-        var written = session.Buffers.Sum(b => b.Stats.Written);
-        var header = TextTraceWriter.Header(session, records.Count, written, Metadata().Select(p => $"{p.Key}: {p.Value}"));
-        var lines = new List<string>(header.TrimEnd('\n').Split('\n'));
-        foreach (var record in records.Take(limit))
-        {
-            lines.AddRange(TextTraceWriter.Format(record, session).Split('\n'));
-        }
-
-        await SendLinesAsync(stream, lines, final: true, count: limit).ConfigureAwait(false);
-    }
-
-    private async Task PipeAsync(Stream stream, ControlRequest request)
-    {
-        var session = _options.Session;
-        var remaining = request.MaxEvents is > 0 and var m ? m : long.MaxValue;
-        var sent = 0L;
-        // Any byte or EOF from the client while streaming means "stop" (Ctrl-C closes the socket).
-        var closed = stream.ReadAsync(new byte[1], _stopping.Token).AsTask();
-        while (remaining > 0 && !closed.IsCompleted && !_stopping.IsCancellationRequested)
-        {
-            var batch = new List<TraceRecord>();
-            lock (_readGate)
-            {
-                _consumer ??= new TraceReader(session);
-                if (_pending.Count == 0)
-                {
-                    foreach (var record in _consumer.Read(consume: true))
-                    {
-                        _pending.Enqueue(record);
-                    }
-                }
-
-                while (batch.Count < 4096 && batch.Count < remaining && _pending.TryDequeue(out var record))
-                {
-                    batch.Add(record);
-                }
-            }
-
-            if (batch.Count == 0)
-            {
-                await Task.WhenAny(closed, Task.Delay(_options.PollInterval, _stopping.Token)).ConfigureAwait(false);
-                continue;
-            }
-
-            remaining -= batch.Count;
-            sent += batch.Count;
-            var lines = batch.SelectMany(r => TextTraceWriter.Format(r, session).Split('\n')).ToList();
-            await SendLinesAsync(stream, lines, final: false, count: sent).ConfigureAwait(false);
-        }
-
-        if (!closed.IsCompleted)
-        {
-            await SendAsync(stream, new ControlResponse { Ok = true, Count = sent, Lines = [] }).ConfigureAwait(false);
-        }
-    }
-
-    // Splits lines into frames well under the client's 1 MiB limit even if every character needed a \uXXXX escape.
-    private async Task SendLinesAsync(Stream stream, List<string> lines, bool final, long count)
-    {
-        const int MaxChars = 128 * 1024;
-        var start = 0;
-        do
-        {
-            var end = start;
-            var chars = 0;
-            while (end < lines.Count && (end == start || chars + lines[end].Length < MaxChars))
-            {
-                chars += Math.Min(lines[end].Length, MaxChars);
-                end++;
-            }
-
-            var last = end >= lines.Count;
-            var chunk = lines.GetRange(start, end - start).Select(l => l.Length > MaxChars ? l[..MaxChars] : l).ToArray();
-            await SendAsync(stream, new ControlResponse
-            {
-                Ok = true,
-                Lines = chunk,
-                More = final && last ? null : true,
-                Count = final && last ? count : null,
-            }).ConfigureAwait(false);
-            start = end;
-        }
-        while (start < lines.Count);
-    }
 
     private SortedDictionary<string, string> Metadata()
     {

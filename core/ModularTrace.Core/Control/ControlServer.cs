@@ -277,6 +277,9 @@ public sealed partial class ControlServer : IAsyncDisposable, IDisposable
                 case ControlOps.Trace:
                     await SnapshotAsync(stream, request).ConfigureAwait(false);
                     break;
+                case ControlOps.Ack or ControlOps.Stop:
+                    await SendAsync(stream, ControlResponse.Fail(ControlErrors.Invalid, $"'{request.Op}' is sent only while a trace_pipe with 'ack' streams")).ConfigureAwait(false);
+                    break;
                 case ControlOps.TracePipe:
                     // trace_pipe is the connection's last request: it ends when the client closes or has its count.
                     await PipeAsync(stream, request).ConfigureAwait(false);

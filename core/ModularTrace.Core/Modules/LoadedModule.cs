@@ -6,13 +6,16 @@ namespace ModularTrace.Modules;
 /// <summary>A module in the host: what lsmod lists.</summary>
 public sealed class LoadedModule
 {
+    private int _taints;
+    private long _faults;
+
     internal LoadedModule(ModuleManifest manifest, string origin, int size, SignatureVerification signature, Taint taints, ModuleOwner owner)
     {
         Manifest = manifest;
         Origin = origin;
         Size = size;
         Signature = signature;
-        Taints = taints;
+        _taints = (int)taints;
         Owner = owner;
     }
 
@@ -31,8 +34,14 @@ public sealed class LoadedModule
     /// <summary>The signature check's outcome (signer, key id, hash; or why it was tolerated).</summary>
     public SignatureVerification Signature { get; }
 
-    /// <summary>The taints this module brought (lsmod's "(OE)").</summary>
-    public Taint Taints { get; }
+    /// <summary>
+    /// The taints this module brought (lsmod's "(OE)"), and Q once one of its probes threw: the kernel's
+    /// /proc/modules shows per-module flags the same way.
+    /// </summary>
+    public Taint Taints => (Taint)Volatile.Read(ref _taints);
+
+    /// <summary>How many times a probe this module attached threw (each such probe was then detached).</summary>
+    public long ProbeFaults => Interlocked.Read(ref _faults);
 
     /// <summary>The token its probes and events are owned by.</summary>
     public ModuleOwner Owner { get; }
@@ -44,6 +53,13 @@ public sealed class LoadedModule
     public ImmutableArray<string> Uses { get; internal set; } = [];
 
     internal System.Runtime.Loader.AssemblyLoadContext? Context { get; set; }
+
+    // Probe threads call this while lsmod reads: interlocked, and the taint is sticky like the host's.
+    internal void CountProbeFault()
+    {
+        Interlocked.Increment(ref _faults);
+        Interlocked.Or(ref _taints, (int)Taint.ProbeFault);
+    }
 
     internal McMaster.NETCore.Plugins.PluginLoader? Plugin { get; set; }
 

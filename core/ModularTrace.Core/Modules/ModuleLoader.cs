@@ -25,6 +25,7 @@ public sealed partial class ModuleLoader
     private const int LogLines = 1000;
     private readonly Queue<string> _log = new();
     private ImmutableArray<LoadedModule> _modules = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Owner, string Hook), long> _faults = new();
     // Rollback defence (TUF's rollback attack): the highest version of each module loaded in this host's lifetime.
     private readonly Dictionary<string, Version> _highestVersions = new(StringComparer.Ordinal);
     private bool _warnedUnsigned;
@@ -62,6 +63,10 @@ public sealed partial class ModuleLoader
 
     /// <summary>Loaded modules in load order.</summary>
     public ImmutableArray<LoadedModule> Modules => _modules;
+
+    /// <summary>Probe faults so far by owner (a module name, or <c>host</c>) and hook, modules unloaded since included.</summary>
+    public IReadOnlyList<ProbeFaultCount> ProbeFaults =>
+        [.. _faults.Select(f => new ProbeFaultCount(f.Key.Owner, f.Key.Hook, f.Value)).OrderBy(f => f.Owner, StringComparer.Ordinal).ThenBy(f => f.Hook, StringComparer.Ordinal)];
 
     /// <summary>The loader's log (dmesg): taint warnings, refusals, probe faults; the last 1000 lines.</summary>
     public IReadOnlyList<string> Log
@@ -278,6 +283,9 @@ public sealed partial class ModuleLoader
     private void OnProbeFault(ProbeFault fault)
     {
         var owner = fault.Owner is ModuleOwner m ? m.Name : "host";
+        // Counted per module (lsmod) and per module and hook (stat); kept after rmmod, as the host's taint is.
+        _modules.FirstOrDefault(loaded => Equals(loaded.Owner, fault.Owner))?.CountProbeFault();
+        _faults.AddOrUpdate((owner, fault.Hook.Name), 1, (_, count) => count + 1);
         Taints.Add(Taint.ProbeFault);
         Write($"{owner}: probe on hook {fault.Hook.Name} threw {fault.Exception.GetType().Name}: {fault.Exception.Message}; probe detached, host tainted Q");
     }

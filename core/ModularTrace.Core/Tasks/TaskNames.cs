@@ -10,13 +10,29 @@ public static class TaskNames
 {
     private const int Capacity = 65_536;
     private static readonly ConcurrentDictionary<int, string> s_names = new();
+    private static int s_count;
 
     /// <summary>Remembers a task's name.</summary>
+    /// <remarks>
+    /// Called on every simulated context switch. ConcurrentDictionary.Count takes every lock, and the lock array grows
+    /// with the table, so counting here made each switch slower the more pids had been seen (5.0 to 9.5 µs per firing
+    /// between 10⁶ and 4·10⁶ firings); the count is kept apart, and an unchanged name is not written again.
+    /// </remarks>
     public static void Remember(int pid, string comm)
     {
-        if (s_names.Count < Capacity || s_names.ContainsKey(pid))
+        if (s_names.TryGetValue(pid, out var known))
         {
-            s_names[pid] = comm;
+            if (!ReferenceEquals(known, comm) && known != comm)
+            {
+                s_names[pid] = comm;
+            }
+
+            return;
+        }
+
+        if (Volatile.Read(ref s_count) < Capacity && s_names.TryAdd(pid, comm))
+        {
+            Interlocked.Increment(ref s_count);
         }
     }
 

@@ -50,7 +50,9 @@ internal sealed partial class LiveHost : IDisposable
             UseShellExecute = false,
             WorkingDirectory = RepoFiles.Root,
         };
-        foreach (var arg in new[] { s_dll, "host", "--cpus", "1", "--rate", "20000" }.Concat(args))
+        // The defaults unless the test names its own.
+        var defaults = new[] { "--cpus", "1", "--rate", "20000" }.Chunk(2).Where(option => !args.Contains(option[0])).SelectMany(option => option);
+        foreach (var arg in new[] { s_dll, "host" }.Concat(defaults).Concat(args))
         {
             start.ArgumentList.Add(arg);
         }

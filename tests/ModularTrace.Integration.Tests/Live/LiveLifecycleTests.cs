@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Text.Json;
 using ModularTrace.Control;
 
 namespace ModularTrace.Integration.Tests.Live;
@@ -18,6 +19,63 @@ public sealed class LiveLifecycleTests
         Assert.Equal(0, host.ExitCode);
         Assert.False(File.Exists(host.SocketPath), host.Output);
         Assert.Contains("unloaded 1 modules", host.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("mono")]
+    [InlineData("counter")]
+    [InlineData("coarse")]
+    public void Host_EveryClockRunTakes_IsAcceptedAndStreams(string clock)
+    {
+        using var host = LiveHost.Start("--clock", clock, "--load", RepoFiles.SampleModule("Sched"));
+        Assert.True(host.Run("enable", "sched:sched_switch").ExitCode == 0, host.Output);
+        var pipe = host.Run("trace-pipe", "--events", "5");
+        Assert.True(pipe.ExitCode == 0, pipe + host.Output);
+        Assert.Equal(5, pipe.Stdout.Split('\n').Count(line => line.Contains(": sched_switch: ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void ProbeFault_IsCountedPerModule_InLsmodAndStat_TextAndJson()
+    {
+        using var host = LiveHost.Start("--load", RepoFiles.TestModule("TestThrowingProbe"));
+        // The host fires sched_switch 20,000 times a second; the probe throws on its first call. Bounded wait, no timing assert.
+        JsonElement module = default;
+        for (var attempt = 0; attempt < 300; attempt++)
+        {
+            var listed = host.Run("lsmod", "--json");
+            Assert.True(listed.ExitCode == 0, listed + host.Output);
+            using var json = JsonDocument.Parse(listed.Stdout);
+            module = json.RootElement.EnumerateArray().Single().Clone();
+            if (module.GetProperty("probe_faults").GetInt64() > 0)
+            {
+                break;
+            }
+
+            Thread.Sleep(100);
+        }
+
+        Assert.Equal(1, module.GetProperty("probe_faults").GetInt64());
+        Assert.Contains('Q', module.GetProperty("taints").GetString()!);
+
+        var lsmod = host.Run("lsmod");
+        var line = lsmod.Stdout.Split('\n').Single(l => l.StartsWith("test_throwing_probe ", StringComparison.Ordinal));
+        Assert.Contains("Q", line, StringComparison.Ordinal);
+        Assert.EndsWith("(1 probe fault)", line.TrimEnd(), StringComparison.Ordinal);
+
+        var stat = host.Run("stat", "--json");
+        Assert.True(stat.ExitCode == 0, stat + host.Output);
+        using (var json = JsonDocument.Parse(stat.Stdout))
+        {
+            var fault = Assert.Single(json.RootElement.GetProperty("probe_faults").EnumerateArray());
+            Assert.Equal("test_throwing_probe", fault.GetProperty("module").GetString());
+            Assert.Equal("sched_switch", fault.GetProperty("hook").GetString());
+            Assert.Equal(1, fault.GetProperty("faults").GetInt64());
+            Assert.Contains('Q', json.RootElement.GetProperty("taints").GetProperty("letters").GetString()!);
+        }
+
+        var text = host.Run("stat").Stdout;
+        Assert.Contains("probe faults: test_throwing_probe on sched_switch: 1", text, StringComparison.Ordinal);
+        Assert.Matches(@"(?m)^taints: \S*Q\S* \(\d+\)$", text);
     }
 
     [Fact]
