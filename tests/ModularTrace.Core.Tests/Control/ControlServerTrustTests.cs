@@ -14,7 +14,7 @@ namespace ModularTrace.Core.Tests.Control;
 /// regular and are read within a shared budget, and its text never reaches the host's log with control characters.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-public sealed class ControlServerTrustTests : IAsyncDisposable
+public sealed class ControlServerTrustTests : IAsyncLifetime
 {
     private readonly string _directory = Path.Combine("/tmp", $"mtt-{Guid.NewGuid():N}"[..16]);
     private readonly TraceSession _session = new();
@@ -27,7 +27,10 @@ public sealed class ControlServerTrustTests : IAsyncDisposable
         Directory.CreateDirectory(_directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
-    public async ValueTask DisposeAsync()
+    // xunit 2 disposes through IAsyncLifetime, not IAsyncDisposable: without it every server and socket stayed behind.
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
     {
         foreach (var server in _servers)
         {

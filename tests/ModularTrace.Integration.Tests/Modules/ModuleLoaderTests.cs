@@ -307,9 +307,34 @@ public sealed class ModuleLoaderTests
         return WriteTemp(ModuleSigner.Sign(ModuleSigner.StripSignature(LoaderFixture.Bytes(path)).Span, key.PrivateKey, key.Certificate, "sha256"));
     }
 
+    // One directory per written module (the loader looks for dependencies beside it), all removed when the test
+    // process exits: before, every run left eleven directories in /tmp.
+    private static readonly System.Collections.Concurrent.ConcurrentBag<string> s_temporaries = CleanedAtExit();
+
+    private static System.Collections.Concurrent.ConcurrentBag<string> CleanedAtExit()
+    {
+        var bag = new System.Collections.Concurrent.ConcurrentBag<string>();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            foreach (var directory in bag)
+            {
+                try
+                {
+                    Directory.Delete(directory, recursive: true);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // Still in use or gone already: nothing more to clean.
+                }
+            }
+        };
+        return bag;
+    }
+
     private static string WriteTemp(byte[] bytes)
     {
         var directory = Directory.CreateTempSubdirectory("mtrace-test-");
+        s_temporaries.Add(directory.FullName);
         var path = Path.Combine(directory.FullName, "module.dll");
         File.WriteAllBytes(path, bytes);
         return path;
