@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using ModularTrace.Buffers;
 using ModularTrace.Events;
+using ModularTrace.Output;
 using ModularTrace.Output.Ctf;
 
 namespace ModularTrace.Ctf.Interop.Tests;

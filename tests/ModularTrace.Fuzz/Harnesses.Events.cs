@@ -3,6 +3,7 @@ using ModularTrace.Buffers;
 using ModularTrace.Events;
 using ModularTrace.Events.Dynamic;
 using ModularTrace.Hooks;
+using ModularTrace.Output;
 using ModularTrace.Output.Ctf;
 
 namespace ModularTrace.Fuzz;

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# fuzz.sh HARNESS SECONDS: build the fuzz app, instrument ModularTrace.Core and ModularTrace.Signing with the
+# fuzz.sh HARNESS SECONDS: build the fuzz app, instrument the ModularTrace assemblies with the
 # sharpfuzz tool, run afl-fuzz for SECONDS, print afl's numbers. Exit 0 when afl found no crash, 1 when it did
 # (the inputs are listed, and the first five shown with their exception and base64 bytes; copy them to
 # crashes/HARNESS/ as regression inputs), 2 on a usage or setup error.
@@ -27,7 +27,7 @@ dotnet build "$here/ModularTrace.Fuzz.csproj" -c Release -nologo -v:q -clp:Error
 bin="$work/bin-$harness"
 rm -rf "$bin"
 cp -r "$work/build" "$bin"
-for dll in ModularTrace.Core.dll ModularTrace.Signing.dll; do
+for dll in ModularTrace.Hooks.dll ModularTrace.Tracing.dll ModularTrace.Output.dll ModularTrace.Loader.dll ModularTrace.Control.dll ModularTrace.Signing.dll; do
   dotnet sharpfuzz "$bin/$dll" >/dev/null
 done
 

@@ -19,7 +19,12 @@ public sealed class PackagingTests : IDisposable
     private static readonly string[] s_projects =
     [
         "signing/ModularTrace.Signing/ModularTrace.Signing.csproj",
-        "core/ModularTrace.Core/ModularTrace.Core.csproj",
+        "core/ModularTrace.Hooks/ModularTrace.Hooks.csproj",
+        "core/ModularTrace.Tracing/ModularTrace.Tracing.csproj",
+        "core/ModularTrace.Output/ModularTrace.Output.csproj",
+        "core/ModularTrace.Contract/ModularTrace.Contract.csproj",
+        "core/ModularTrace.Loader/ModularTrace.Loader.csproj",
+        "core/ModularTrace.Control/ModularTrace.Control.csproj",
         "core/ModularTrace.SampleHost/ModularTrace.SampleHost.csproj",
         "cli/ModularTrace.Cli/ModularTrace.Cli.csproj",
         "sdk/ModularTrace.Module.Sdk/ModularTrace.Module.Sdk.csproj",
@@ -49,7 +54,7 @@ public sealed class PackagingTests : IDisposable
 
         var toolPackage = Directory.GetFiles(Packages, "ModularTrace.Cli.*.nupkg").Single();
         var version = Path.GetFileNameWithoutExtension(toolPackage)["ModularTrace.Cli.".Length..];
-        foreach (var id in new[] { "ModularTrace.Core", "ModularTrace.Signing", "ModularTrace.SampleHost", "ModularTrace.Module.Sdk", "ModularTrace.Templates" })
+        foreach (var id in new[] { "ModularTrace.Hooks", "ModularTrace.Tracing", "ModularTrace.Output", "ModularTrace.Contract", "ModularTrace.Loader", "ModularTrace.Control", "ModularTrace.Signing", "ModularTrace.SampleHost", "ModularTrace.Module.Sdk", "ModularTrace.Templates" })
         {
             Assert.True(File.Exists(Path.Combine(Packages, $"{id}.{version}.nupkg")), $"{id}.{version}.nupkg missing from {Packages}");
         }
@@ -92,9 +97,12 @@ public sealed class PackagingTests : IDisposable
         var module = Path.Combine(project, "MyEvents", "bin", "Debug", "net10.0", "MyEvents.dll");
         var certificate = Path.Combine(project, "MyEvents", "keys", "signing_key.x509");
         Assert.True(File.Exists(Path.Combine(project, "MyEvents", "keys", "signing_key.pem")), "the first build did not generate the module's signing key");
-        Assert.False(
-            File.Exists(Path.Combine(Path.GetDirectoryName(module)!, "ModularTrace.Core.dll")),
-            "ModularTrace.Core.dll was copied into the module's output: the module would carry its own Hook<T> types");
+        foreach (var shared in new[] { "ModularTrace.Hooks.dll", "ModularTrace.Tracing.dll", "ModularTrace.Contract.dll" })
+        {
+            Assert.False(
+                File.Exists(Path.Combine(Path.GetDirectoryName(module)!, shared)),
+                $"{shared} was copied into the module's output: the module would carry its own copy of the host's types");
+        }
 
         // 6. The installed tool: signed with its key (named after the project), stamped with the tool's vermagic and the host's hook CRC.
         var symvers = Run(Tool, TimeSpan.FromMinutes(2), "hooks", "--symvers");

@@ -6,6 +6,7 @@ using ModularTrace.Cli.Tracing;
 using ModularTrace.Control;
 using ModularTrace.Events;
 using ModularTrace.Modules;
+using ModularTrace.Output;
 
 namespace ModularTrace.Cli.Commands;
 

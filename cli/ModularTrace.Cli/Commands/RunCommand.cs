@@ -3,8 +3,9 @@ using ModularTrace.Buffers;
 using ModularTrace.Cli.Tracing;
 using ModularTrace.Events;
 using ModularTrace.Events.Triggers;
-using ModularTrace.Output.Ctf;
 using ModularTrace.Modules;
+using ModularTrace.Output;
+using ModularTrace.Output.Ctf;
 using ModularTrace.SampleHost;
 
 namespace ModularTrace.Cli.Commands;

@@ -2,6 +2,7 @@ using ModularTrace.Buffers;
 using ModularTrace.Cli.Tracing;
 using ModularTrace.Events;
 using ModularTrace.Modules;
+using ModularTrace.Output;
 using ModularTrace.SampleHost;
 using ModularTrace.Signing;
 

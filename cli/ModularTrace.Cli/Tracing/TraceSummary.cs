@@ -1,6 +1,7 @@
 using System.Globalization;
 using ModularTrace.Buffers;
 using ModularTrace.Modules;
+using ModularTrace.Output;
 using ModularTrace.SampleHost;
 using Spectre.Console;
 

@@ -1,5 +1,6 @@
 using ModularTrace.Buffers;
 using ModularTrace.Events;
+using ModularTrace.Output;
 using ModularTrace.Tasks;
 
 namespace ModularTrace.Core.Tests.Events;

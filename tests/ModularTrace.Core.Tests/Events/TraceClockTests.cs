@@ -1,4 +1,5 @@
 using ModularTrace.Events;
+using ModularTrace.Output;
 
 namespace ModularTrace.Core.Tests.Events;
 

@@ -86,7 +86,7 @@ public sealed class AttributeShapeTests
         md.AddAssembly(md.GetOrAddString("ModularTrace.Module.ShapeTest"), new Version(1, 0, 0, 0), default, default, 0, AssemblyHashAlgorithm.None);
         md.AddTypeDefinition(default, default, md.GetOrAddString("<Module>"), default,
             MetadataTokens.FieldDefinitionHandle(1), MetadataTokens.MethodDefinitionHandle(1));
-        var core = md.AddAssemblyReference(md.GetOrAddString("ModularTrace.Core"), new Version(1, 0, 0, 0), default, default, 0, default);
+        var core = md.AddAssemblyReference(md.GetOrAddString("ModularTrace.Contract"), new Version(1, 0, 0, 0), default, default, 0, default);
 
         AddAttribute(attribute, constructorSignature, value);
         if (moduleName is not null)

@@ -4,6 +4,7 @@ using ModularTrace.Buffers;
 using ModularTrace.Events;
 using ModularTrace.Events.Dynamic;
 using ModularTrace.Hooks;
+using ModularTrace.Output;
 using ModularTrace.SampleHost;
 
 namespace ModularTrace.Core.Tests.SampleHost;

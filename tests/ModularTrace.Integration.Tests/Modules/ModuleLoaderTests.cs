@@ -3,6 +3,7 @@ using ModularTrace.Buffers;
 using ModularTrace.Events;
 using ModularTrace.Hooks;
 using ModularTrace.Modules;
+using ModularTrace.Output;
 using ModularTrace.SampleHost;
 using ModularTrace.Signing;
 

@@ -3,6 +3,7 @@ using ModularTrace.Events;
 using ModularTrace.Events.Dynamic;
 using ModularTrace.Events.Filters;
 using ModularTrace.Hooks;
+using ModularTrace.Output;
 
 namespace ModularTrace.Core.Tests.Events.Dynamic;
 

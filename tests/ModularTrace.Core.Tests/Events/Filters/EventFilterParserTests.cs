@@ -2,6 +2,7 @@ using System.Text;
 using ModularTrace.Buffers;
 using ModularTrace.Events;
 using ModularTrace.Events.Filters;
+using ModularTrace.Output;
 
 namespace ModularTrace.Core.Tests.Events.Filters;
 

@@ -3,6 +3,7 @@ using ModularTrace.Buffers;
 using ModularTrace.Events;
 using ModularTrace.Events.Filters;
 using ModularTrace.Events.Triggers;
+using ModularTrace.Output;
 
 namespace ModularTrace.Core.Tests.Events.Triggers;
 

@@ -1,8 +1,8 @@
 using System.Reflection;
-using ModularTrace.Buffers;
 using ModularTrace.Events;
 using ModularTrace.Hooks;
 using ModularTrace.Modules;
+using ModularTrace.Output;
 using ModularTrace.SampleHost;
 using ModularTrace.Signing;
 
