@@ -22,7 +22,7 @@ internal static class HostCommand
         };
         var rate = new Option<int>("--rate") { Description = "Hook firings per second per simulated CPU; 0 for as fast as the CPU goes.", DefaultValueFactory = _ => 20_000 };
         var command = new Command("host", "Run the sample host until Ctrl-C or SIGTERM, serving the control socket; loads no modules unless --pack or --load.");
-        foreach (var option in new Option[] { run.Profile, socket, run.Policy, run.Pack, run.Load, run.ForceVermagic, run.ForceModversion, run.Cpus, rate, run.Seed, run.BufferSize, run.Overwrite, run.Clock, allowEnroll })
+        foreach (var option in new Option[] { run.Profile, socket, run.Policy, run.Pack, run.Load, run.ForceVermagic, run.ForceModversion, run.Loader, run.Cpus, rate, run.Seed, run.BufferSize, run.Overwrite, run.Clock, allowEnroll })
         {
             command.Options.Add(option);
         }
@@ -61,7 +61,7 @@ internal static class HostCommand
         var modules = loads.Length > 0 ? loads
             : result.GetValue(run.Pack) is { } pack ? Packs.ModuleFiles(RepoPaths.RequireRoot("--load FILE"), pack)
             : [];
-        host.Load(modules, new LoadOptions { ForceVermagic = result.GetValue(run.ForceVermagic), ForceModversion = result.GetValue(run.ForceModversion) });
+        host.Load(modules, run.LoadOptionsOf(result));
 
         using var stop = new CancellationTokenSource();
         void Stop(PosixSignalContext context)

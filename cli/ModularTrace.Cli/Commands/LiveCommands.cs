@@ -21,7 +21,8 @@ internal static class LiveCommands
         var file = new Argument<string>("file") { Description = "Module file; the host opens, verifies and loads it itself." };
         var forceVermagic = new Option<bool>("--force-vermagic") { Description = "Load despite a vermagic mismatch (taints F; the signature is no longer trusted)." };
         var forceModversion = new Option<bool>("--force-modversion") { Description = "Load despite hook CRC mismatches (taints F; the signature is no longer trusted)." };
-        var command = new Command("insmod", "Load a module into a running host (the host reads the file; only its path is sent).") { file, attach, forceVermagic, forceModversion };
+        var loader = RunOptions.LoaderOption();
+        var command = new Command("insmod", "Load a module into a running host (the host reads the file; only its path is sent).") { file, attach, forceVermagic, forceModversion, loader };
         command.SetAction(result => LiveSession.Run(result.GetValue(attach)!, async (client, token) =>
         {
             var reply = LiveSession.Check(await client.RequestAsync(new ControlRequest
@@ -30,6 +31,7 @@ internal static class LiveCommands
                 Path = Path.GetFullPath(result.GetValue(file)!),
                 ForceVermagic = result.GetValue(forceVermagic),
                 ForceModversion = result.GetValue(forceModversion),
+                Loader = result.GetValue(loader),
             }, token).ConfigureAwait(false));
             var errors = result.InvocationConfiguration.Error;
             // The host's log lines for this load (taint warnings and the like), as its dmesg shows them.

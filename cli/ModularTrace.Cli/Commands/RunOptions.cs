@@ -25,6 +25,8 @@ internal sealed class RunOptions
 
     public Option<bool> ForceModversion { get; } = new("--force-modversion") { Description = "Load despite hook CRC mismatches (taints F; the signature is no longer trusted)." };
 
+    public Option<string> Loader { get; } = LoaderOption();
+
     public Option<string[]> Enable { get; } = new("--enable") { Description = "Enable SYS:EVENT, SYS:* or all (repeatable). Default: all." };
 
     public Option<string[]> Filter { get; } = new("--filter") { Description = "Filter SYS:EVENT=EXPR in the kernel's grammar, e.g. 'sched:sched_switch=prev_pid < 100 && prev_comm ~ \"k*\"' (repeatable)." };
@@ -53,9 +55,33 @@ internal sealed class RunOptions
 
     public TrustOptions Trust { get; } = new();
 
+    /// <summary><c>--loader</c>: strict or plugin (ModuleLoadMode), for run, host and insmod.</summary>
+    public static Option<string> LoaderOption()
+    {
+        var option = new Option<string>("--loader")
+        {
+            Description = "How verified modules are loaded: strict (default: the verified bytes straight into a collectible context; modules can export and import) or plugin (McMaster.NETCore.Plugins, from a private 0700 copy of the verified bytes: for modules with private dependencies; no imports).",
+            DefaultValueFactory = _ => "strict",
+        };
+        option.AcceptOnlyFromAmong([.. LoadOptions.ModeNames]);
+        return option;
+    }
+
+    /// <summary>The load switches this command line asks for.</summary>
+    public LoadOptions LoadOptionsOf(ParseResult result)
+    {
+        // AcceptOnlyFromAmong already refused any other name, as a usage error.
+        if (!LoadOptions.TryParseMode(result.GetValue(Loader), out var mode))
+        {
+            throw new CliException($"unknown loader '{result.GetValue(Loader)}'", $"the loader is {string.Join(" or ", LoadOptions.ModeNames)}", ExitCodes.Usage);
+        }
+
+        return new LoadOptions { ForceVermagic = result.GetValue(ForceVermagic), ForceModversion = result.GetValue(ForceModversion), Mode = mode };
+    }
+
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Profile, Policy, Load, Pack, ForceVermagic, ForceModversion, Enable, Dynamic, Filter, Trigger, Events, Ctf, Duration, Text, BufferSize, Overwrite, Clock, Cpus, Seed })
+        foreach (var option in new Option[] { Profile, Policy, Load, Pack, ForceVermagic, ForceModversion, Loader, Enable, Dynamic, Filter, Trigger, Events, Ctf, Duration, Text, BufferSize, Overwrite, Clock, Cpus, Seed })
         {
             command.Options.Add(option);
         }
@@ -122,7 +148,7 @@ internal sealed class RunOptions
                 ? Trust.Resolve(result, requireSomething: false)
                 : new ModularTrace.Signing.Keyrings([ModularTrace.Signing.CertificateFile.Load(HostProfiles.Key(RepoPaths.RequireRoot("--cert FILE"), profile).CertificatePath)]),
             modules,
-            new LoadOptions { ForceVermagic = result.GetValue(ForceVermagic), ForceModversion = result.GetValue(ForceModversion) },
+            LoadOptionsOf(result),
             enable,
             [.. (result.GetValue(Filter) ?? []).Select(f => EventControl.Split("--filter", f))],
             [.. (result.GetValue(Trigger) ?? []).Select(t => EventControl.Split("--trigger", t))],

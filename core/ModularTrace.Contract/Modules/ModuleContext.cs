@@ -24,10 +24,10 @@ public sealed class ModuleContext
     public string Name { get; }
 
     /// <summary>The session events write into.</summary>
-    public TraceSession Session { get; }
+    internal TraceSession Session { get; }
 
     /// <summary>The owner token probes and events are registered with.</summary>
-    public object Owner { get; }
+    internal object Owner { get; }
 
     /// <summary>A hook the module declared (in its <c>__versions</c>), typed as the module expects it.</summary>
     /// <exception cref="InvalidOperationException">The module did not declare the hook: modpost never checked its CRC.</exception>
@@ -49,6 +49,12 @@ public sealed class ModuleContext
         where TProbe : Delegate
     {
         ArgumentNullException.ThrowIfNull(hook);
+        if (!_declaredHooks.Contains(hook.Name))
+        {
+            throw new InvalidOperationException(
+                $"{Name}: hook '{hook.Name}' is not in the module's __versions; add it to the module's <ModuleHook> items so modpost records its CRC.");
+        }
+
         hook.Attach(probe, priority, Owner);
     }
 

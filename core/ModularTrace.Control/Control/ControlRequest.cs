@@ -21,6 +21,9 @@ public sealed record ControlRequest
     /// <summary><c>insmod</c>: load despite hook CRC mismatches (taints F).</summary>
     public bool ForceModversion { get; init; }
 
+    /// <summary><c>insmod</c>: how the verified bytes are loaded, <c>strict</c> (default) or <c>plugin</c>.</summary>
+    public string? Loader { get; init; }
+
     /// <summary><c>rmmod</c>: the module name.</summary>
     public string? Name { get; init; }
 

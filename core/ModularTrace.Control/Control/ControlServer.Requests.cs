@@ -93,8 +93,13 @@ public sealed partial class ControlServer
             return bad;
         }
 
+        if (!LoadOptions.TryParseMode(request.Loader, out var mode))
+        {
+            return ControlResponse.Fail("EINVAL", $"insmod: unknown loader '{Printable(request.Loader!, 64)}' (EINVAL)", $"the loader is {string.Join(" or ", LoadOptions.ModeNames)}");
+        }
+
         Log($"control: insmod {request.Path} (pid {peerPid})");
-        var result = _options.Loader.Load(request.Path!, new LoadOptions { ForceVermagic = request.ForceVermagic, ForceModversion = request.ForceModversion });
+        var result = _options.Loader.Load(request.Path!, new LoadOptions { ForceVermagic = request.ForceVermagic, ForceModversion = request.ForceModversion, Mode = mode });
         var messages = result.Messages.Select(m => Printable(m, 2048)).ToArray();
         return result.Loaded
             ? new ControlResponse { Ok = true, Module = Lsmod(_options.Loader).FirstOrDefault(m => m.Name == result.Module!.Name), Messages = messages }

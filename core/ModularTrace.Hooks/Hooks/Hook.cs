@@ -50,13 +50,23 @@ public abstract class Hook
     public long FaultCount => Interlocked.Read(ref _faults);
 
     /// <summary>The registry this hook belongs to, once registered.</summary>
-    public HookRegistry? Registry { get; internal set; }
+    /// <remarks>Internal: a module holding one hook must not reach the others through it (each hook a module uses is
+    /// declared and CRC-checked at load).</remarks>
+    internal HookRegistry? Registry { get; set; }
 
     /// <summary>The attached probes in calling order.</summary>
     public abstract ImmutableArray<ProbeInfo> GetProbes();
 
     /// <summary>Detaches every probe attached with <paramref name="owner"/>; returns how many.</summary>
-    public abstract int DetachOwnedBy(object owner);
+    /// <remarks>Internal: owners are the loader's; a module must not detach another's probes.</remarks>
+    internal int DetachOwnedBy(object owner)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        return DetachWhere((_, o) => ReferenceEquals(o, owner));
+    }
+
+    /// <summary>Detaches every probe for which <paramref name="match"/> (probe, owner) is true; returns how many.</summary>
+    internal abstract int DetachWhere(Func<Delegate, object?, bool> match);
 
     /// <summary>
     /// Returns only when no thread is still running a probe that was detached before this call

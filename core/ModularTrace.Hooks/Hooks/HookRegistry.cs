@@ -83,7 +83,10 @@ public sealed class HookRegistry
     public void Synchronize() => GracePeriod.Synchronize();
 
     /// <summary>Detaches every probe of <paramref name="owner"/> from every hook; returns how many.</summary>
-    public int DetachOwnedBy(object owner) => _hooks.Values.Sum(hook => hook.DetachOwnedBy(owner));
+    internal int DetachOwnedBy(object owner) => _hooks.Values.Sum(hook => hook.DetachOwnedBy(owner));
+
+    /// <summary>Detaches, from every hook, the probes for which <paramref name="match"/> (probe, owner) is true.</summary>
+    internal int DetachWhere(Func<Delegate, object?, bool> match) => _hooks.Values.Sum(hook => hook.DetachWhere(match));
 
     internal void ReportProbeFault(ProbeFault fault) => ProbeFaulted?.Invoke(this, fault);
 }

@@ -18,6 +18,8 @@ public abstract class ProbeSite<TProbe> : Hook
     }
 
     /// <summary>Attaches a probe; higher priority runs first, equal priorities in attach order.</summary>
+    /// <remarks>Without an <paramref name="owner"/>, the probe belongs to the module whose entry is running on this
+    /// logical flow (<see cref="ProbeOwner"/>), so that module's unload detaches it too.</remarks>
     /// <exception cref="InvalidOperationException">The same probe (method and target) is already attached (the kernel's EEXIST).</exception>
     public void Attach(TProbe probe, int priority = DefaultPriority, object? owner = null)
     {
@@ -55,7 +57,7 @@ public abstract class ProbeSite<TProbe> : Hook
                 Array.Copy(current, at, next, at + 1, length - at);
             }
 
-            next[at] = new ProbeEntry<TProbe>(probe, priority, owner);
+            next[at] = new ProbeEntry<TProbe>(probe, priority, owner ?? ProbeOwner.Current);
             Publish(next);
             return true;
         }
@@ -81,9 +83,8 @@ public abstract class ProbeSite<TProbe> : Hook
     }
 
     /// <inheritdoc />
-    public override int DetachOwnedBy(object owner)
+    internal override int DetachWhere(Func<Delegate, object?, bool> match)
     {
-        ArgumentNullException.ThrowIfNull(owner);
         lock (s_gate)
         {
             var current = Current;
@@ -92,7 +93,7 @@ public abstract class ProbeSite<TProbe> : Hook
                 return 0;
             }
 
-            var kept = current.Where(entry => !ReferenceEquals(entry.Owner, owner)).ToArray();
+            var kept = current.Where(entry => !match(entry.Callback, entry.Owner)).ToArray();
             Publish(kept.Length == 0 ? null : kept);
             return current.Length - kept.Length;
         }

@@ -240,10 +240,9 @@ public sealed partial class ModuleLoader
                     return Fail(module, $"{_name}: entry type {manifest.EntryType} is missing or does not implement ITraceModule", null);
                 }
 
-                var hostServices = new ServiceCollection()
-                    .AddSingleton(loader._hooks)
-                    .AddSingleton(loader._session)
-                    .AddSingleton(loader.Taints);
+                // Only what imported modules export: the host's registry, session and taints are not services a
+                // module can ask for (a hook reached through the registry would have skipped the CRC check).
+                var hostServices = new ServiceCollection();
                 foreach (var exporter in uses)
                 {
                     foreach (var (type, instance) in exporter.Exports)
@@ -252,6 +251,7 @@ public sealed partial class ModuleLoader
                     }
                 }
 
+                using var ownerScope = ProbeOwner.Enter(owner);
                 using var hostProvider = hostServices.BuildServiceProvider();
                 var entry = Create(entryType, hostProvider);
                 module.Entry = entry;
@@ -343,13 +343,19 @@ public sealed partial class ModuleLoader
             return assembly;
         }
 
+        // Host types a module's constructor might ask for and is refused, with a message saying what to use instead.
+        private static readonly Type[] HostInternals = [typeof(HookRegistry), typeof(TraceSession), typeof(TaintSet), typeof(ModuleLoader), typeof(IServiceProvider)];
+
         // Constructor injection without ActivatorUtilities, whose caches could keep a collectible type alive.
         private static ITraceModule Create(Type type, ServiceProvider services)
         {
             var constructor = type.GetConstructors().OrderByDescending(c => c.GetParameters().Length).FirstOrDefault()
                 ?? throw new InvalidOperationException($"entry type {type.FullName} has no public constructor");
             var arguments = constructor.GetParameters()
-                .Select(p => services.GetService(p.ParameterType) ?? throw new InvalidOperationException($"entry type {type.FullName} needs a {p.ParameterType.Name}, which neither the host nor an imported module provides"))
+                .Select(p => services.GetService(p.ParameterType) ?? throw new InvalidOperationException(
+                    HostInternals.Contains(p.ParameterType)
+                        ? $"entry type {type.FullName} asks for the host's {p.ParameterType.Name}, which modules are not given: hooks come from ModuleContext.Hook<T>(name) for hooks declared with <ModuleHook> (CRC-checked at load), events from ModuleContext.DefineEvent"
+                        : $"entry type {type.FullName} needs a {p.ParameterType.Name}, which neither the host nor an imported module provides"))
                 .ToArray();
             return (ITraceModule)constructor.Invoke(arguments);
         }

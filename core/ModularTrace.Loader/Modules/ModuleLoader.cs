@@ -231,10 +231,17 @@ public sealed partial class ModuleLoader
     /// <summary>The fewest collections <see cref="CheckUnloaded"/> runs before reporting a leak.</summary>
     public const int MinimumCollections = 10;
 
+    private static bool IsFrom(Delegate probe, System.Runtime.Loader.AssemblyLoadContext context) =>
+        System.Runtime.Loader.AssemblyLoadContext.GetLoadContext(probe.Method.Module.Assembly) == context
+        || (probe.Target is { } target && System.Runtime.Loader.AssemblyLoadContext.GetLoadContext(target.GetType().Assembly) == context);
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private WeakReference? TearDown(LoadedModule module)
     {
-        _hooks.DetachOwnedBy(module.Owner);
+        // Every probe the module attached: through its context or with no owner while its code ran (ProbeOwner), and
+        // any other probe whose code is the module's (a probe it attached from a thread of its own).
+        var context = module.Context;
+        _hooks.DetachWhere((probe, owner) => ReferenceEquals(owner, module.Owner) || (context is not null && IsFrom(probe, context)));
         _session.RemoveOwnedBy(module.Owner);
         // Kernel: tracepoint_synchronize_unregister() before the module's memory goes away.
         _hooks.Synchronize();

@@ -41,7 +41,7 @@ public sealed class TraceEvent
     private readonly int _fixedSize;
 
     /// <summary>The session the event writes into.</summary>
-    public TraceSession Session { get; }
+    internal TraceSession Session { get; }
 
     /// <summary>The event id (<c>common_type</c>), unique in the session and never reused.</summary>
     public ushort Id { get; }

@@ -232,7 +232,7 @@ public sealed partial class ControlPipeTests : IAsyncLifetime
     [Fact]
     public async Task TracePipe_HostDiesMidStream_TheClientSaysItExited()
     {
-        using var exited = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("true") { UseShellExecute = false })!;
+        using var exited = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("/usr/bin/true") { UseShellExecute = false })!;
         await exited.WaitForExitAsync();
         var path = Path.Combine(_directory, "dies.sock");
         using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);

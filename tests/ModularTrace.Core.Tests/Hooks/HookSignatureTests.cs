@@ -1,3 +1,4 @@
+using CsCheck;
 using ModularTrace.Hooks;
 
 namespace ModularTrace.Core.Tests.Hooks;
@@ -13,6 +14,14 @@ public sealed class HookSignatureTests
     [InlineData("nothing()", 0x9a4ffbefu)]
     public void ComputeCrc_KnownPrototype_MatchesGoldenValue(string prototype, uint crc)
         => Assert.Equal(crc, HookSignature.ComputeCrc(prototype));
+
+    // The hooks package computes CRC-32 itself so that it needs nothing beyond the BCL; this holds it to
+    // System.IO.Hashing's implementation on arbitrary text (any Unicode, any length, the empty string).
+    [Fact]
+    public void ComputeCrc_AnyText_MatchesSystemIOHashing() =>
+        Gen.String.Sample(text => Assert.Equal(
+            System.IO.Hashing.Crc32.HashToUInt32(System.Text.Encoding.UTF8.GetBytes(text)),
+            HookSignature.ComputeCrc(text)), iter: 2_000);
 
     [Fact]
     public void Prototype_TwoArguments_IsCanonicalText()

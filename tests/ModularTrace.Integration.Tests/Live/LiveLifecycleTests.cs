@@ -21,6 +21,40 @@ public sealed class LiveLifecycleTests
         Assert.Contains("unloaded 1 modules", host.Output, StringComparison.Ordinal);
     }
 
+    // The McMaster plugin loader is a user's choice over the socket (and on run/host): a module with a private
+    // dependency loads through it; imports are refused naming the option that exists; an unknown loader is a usage error.
+    [Fact]
+    public void Insmod_LoaderPlugin_LoadsThroughMcMaster_RefusesImportsAndUnknownNames()
+    {
+        // The module beside its private dependency, signed by the key the host trusts (the build leaves it unsigned).
+        using var directory = new TempDirectory();
+        var module = RepoFiles.TestModule("TestWithDependency");
+        File.Copy(module, Path.Combine(directory.Path, Path.GetFileName(module)));
+        using (var key = ModularTrace.Signing.SigningKey.Load(RepoFiles.DevKey, RepoFiles.DevCertificate))
+        {
+            var dependency = File.ReadAllBytes(Path.Combine(Path.GetDirectoryName(module)!, "ModularTrace.TestDependency.dll"));
+            File.WriteAllBytes(Path.Combine(directory.Path, "ModularTrace.TestDependency.dll"), ModularTrace.Signing.ModuleSigner.Sign(dependency, key.PrivateKey, key.Certificate, "sha256"));
+        }
+
+        using var host = LiveHost.Start("--load", RepoFiles.TestModule("TestExporter"));
+        var plugin = host.Run("insmod", "--loader", "plugin", Path.Combine(directory.Path, Path.GetFileName(module)));
+        Assert.True(plugin.ExitCode == 0, plugin + host.Output);
+        Assert.StartsWith("test_with_dependency: loaded 1.0.0", plugin.Stdout, StringComparison.Ordinal);
+
+        var importer = host.Run("insmod", "--loader", "plugin", RepoFiles.TestModule("TestImporter"));
+        Assert.Equal(1, importer.ExitCode);
+        Assert.Equal("mtrace: test_importer: imports from test_exporter need the strict loader (--loader strict)", importer.Stderr.Split('\n')[0]);
+        Assert.True(host.Run("insmod", "--loader", "strict", RepoFiles.TestModule("TestImporter")).ExitCode == 0, host.Output);
+
+        var bogus = host.Run("insmod", "--loader", "mcmaster", RepoFiles.TestModule("TestUnsigned"));
+        Assert.Equal(2, bogus.ExitCode);
+        Assert.Contains("'mcmaster'", bogus.Stderr, StringComparison.Ordinal);
+
+        var lsmod = host.Run("lsmod");
+        Assert.Contains("test_with_dependency ", lsmod.Stdout, StringComparison.Ordinal);
+        Assert.Contains("test_importer ", lsmod.Stdout, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("mono")]
     [InlineData("counter")]
@@ -117,7 +151,7 @@ public sealed class LiveLifecycleTests
     [Fact]
     public void Attach_DeadProcessWithoutSocket_SaysNoSuchProcess()
     {
-        using var exited = Process.Start(new ProcessStartInfo("true") { UseShellExecute = false })!;
+        using var exited = Process.Start(new ProcessStartInfo("/usr/bin/true") { UseShellExecute = false })!;
         exited.WaitForExit();
         var pid = exited.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
         var result = Mtrace.Run("stat", "--attach", pid);

@@ -167,6 +167,42 @@ public sealed class ModuleLoaderTests
         Assert.Equal(0, LoaderFixture.LiveModuleContexts("test_throwing_init"));
     }
 
+    // The module contract (README "Which package"): a module reaches hooks only through ModuleContext, so every hook
+    // it touches was declared and CRC-checked. Through the registry it could attach to irq_handler_exit, which it
+    // never declared.
+    [Fact]
+    public void Load_EntryAsksForTheHostRegistry_IsRefusedSayingWhatToUseAndLeavesNothing()
+    {
+        var host = new LoaderFixture();
+        var result = host.Loader.Load(RepoFiles.TestModule("TestHostInternals"));
+
+        Assert.False(result.Loaded);
+        Assert.StartsWith(
+            "test_host_internals: module init failed: InvalidOperationException: entry type ModularTrace.Module.TestHostInternals.HostInternalsModule asks for the host's HookRegistry, which modules are not given: hooks come from ModuleContext.Hook<T>(name)",
+            result.Error,
+            StringComparison.Ordinal);
+        Assert.Equal(0, host.AttachedProbes);
+        Assert.Empty(host.Loader.Modules);
+        Assert.Equal(0, LoaderFixture.LiveModuleContexts("test_host_internals"));
+    }
+
+    // A probe attached straight on a declared hook (hook.Attach, no owner), from Init and from a thread-pool item that
+    // does not inherit Init's context, is the module's all the same: rmmod detaches both. Before, both kept firing
+    // into the unloaded module's code.
+    [Fact]
+    public void Unload_ProbesAttachedStraightOnTheHook_AreDetachedToo()
+    {
+        var host = new LoaderFixture();
+        var result = host.Loader.Load(RepoFiles.TestModule("TestDirectAttach"));
+        Assert.True(result.Loaded, result.Error);
+        Assert.Equal(2, host.Hooks.SchedSwitch.ProbeCount);
+
+        Assert.Null(host.Loader.Unload("test_direct_attach"));
+
+        Assert.Equal(0, host.AttachedProbes);
+        Assert.Equal(0, LoaderFixture.LiveModuleContexts("test_direct_attach"));
+    }
+
     [Fact]
     public void Load_SameModuleTwice_IsRefusedAsExisting()
     {
