@@ -22,47 +22,16 @@ internal static class EventControl
     public static IReadOnlyList<TraceEvent> SetFilter(TraceSession session, string selector, string expression)
     {
         var events = Select(session, selector, "--filter");
-        var filters = new List<(TraceEvent Event, EventFilter Filter)>();
-        foreach (var ev in events)
-        {
-            var parsed = EventFilterParser.Parse(expression, ev.Class.Layout);
-            if (!parsed.IsSuccess)
-            {
-                throw Refusal(session, $"--filter {ev.FullName}", parsed.Error!);
-            }
-
-            filters.Add((ev, parsed.Value!));
-        }
-
-        foreach (var (ev, filter) in filters)
-        {
-            ev.Filter = filter;
-        }
-
-        return events;
+        return EventCommands.SetFilter(events, expression) is { } failure
+            ? throw Refusal(session, $"--filter {failure.Event.FullName}", failure.Error)
+            : events;
     }
 
     /// <summary>Parses the trigger for every selected event (all or nothing) and attaches it.</summary>
     public static IReadOnlyList<(TraceEvent Event, EventTrigger Trigger)> AddTrigger(TraceSession session, string selector, string text)
     {
-        var parsed = new List<(TraceEvent, EventTrigger)>();
-        foreach (var ev in Select(session, selector, "--trigger"))
-        {
-            var trigger = EventTriggerParser.Parse(text, ev, session);
-            if (!trigger.IsSuccess)
-            {
-                throw Refusal(session, $"--trigger {ev.FullName}", trigger.Error!);
-            }
-
-            parsed.Add((ev, trigger.Value!));
-        }
-
-        foreach (var (ev, trigger) in parsed)
-        {
-            ev.AddTrigger(trigger);
-        }
-
-        return parsed;
+        var (added, failure) = EventCommands.AddTrigger(Select(session, selector, "--trigger"), text, session);
+        return failure is { } f ? throw Refusal(session, $"--trigger {f.Event.FullName}", f.Error) : added;
     }
 
     private static IReadOnlyList<TraceEvent> Select(TraceSession session, string selector, string option)

@@ -162,28 +162,10 @@ public sealed partial class ControlServer
             return failure;
         }
 
-        // All or nothing, as EventControl does for --filter: parse for every event before installing any.
-        var parsed = new List<(TraceEvent Event, EventFilter? Filter)>();
-        foreach (var ev in events)
+        // All or nothing, as --filter: parsed for every event before any is installed.
+        if (EventCommands.SetFilter(events, request.Expr) is { } refused)
         {
-            if (request.Expr.Trim() == "0")
-            {
-                parsed.Add((ev, null));
-                continue;
-            }
-
-            var filter = EventFilterParser.Parse(request.Expr, ev.Class.Layout);
-            if (!filter.IsSuccess)
-            {
-                return Refused($"filter {ev.FullName}", filter.Error);
-            }
-
-            parsed.Add((ev, filter.Value));
-        }
-
-        foreach (var (ev, filter) in parsed)
-        {
-            ev.Filter = filter;
+            return Refused($"filter {refused.Event.FullName}", refused.Error);
         }
 
         return new ControlResponse { Ok = true, Events = [.. events.Select(EventInfo.From)] };
@@ -219,21 +201,9 @@ public sealed partial class ControlServer
                 : ControlResponse.Fail(ControlErrors.NotFound, $"no trigger '{Printable(text[1..])}' on {Printable(request.Selector!)}");
         }
 
-        var parsed = new List<(TraceEvent Event, EventTrigger Trigger)>();
-        foreach (var ev in events)
+        if (EventCommands.AddTrigger(events, request.Trigger, _options.Session).Failure is { } refused)
         {
-            var trigger = EventTriggerParser.Parse(request.Trigger, ev, _options.Session);
-            if (!trigger.IsSuccess)
-            {
-                return Refused($"trigger {ev.FullName}", trigger.Error);
-            }
-
-            parsed.Add((ev, trigger.Value));
-        }
-
-        foreach (var (ev, trigger) in parsed)
-        {
-            ev.AddTrigger(trigger);
+            return Refused($"trigger {refused.Event.FullName}", refused.Error);
         }
 
         return new ControlResponse { Ok = true, Events = [.. events.Select(EventInfo.From)] };
