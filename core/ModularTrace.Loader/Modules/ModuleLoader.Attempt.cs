@@ -36,7 +36,8 @@ public sealed partial class ModuleLoader
             }
 
             _name = manifest.Name;
-            var payloadHash = Convert.ToHexStringLower(SHA256.HashData(payload.Span));
+            // The verifier hashed exactly these bytes (every result but Malformed, refused above, carries it).
+            var payloadHash = signature.PayloadSha256 ?? throw new InvalidOperationException("the signature verifier returned no payload hash");
             if (loader.Keyrings.IsModuleBlacklisted(payloadHash))
             {
                 return Refuse($"{_name}: Key was rejected: module hash {payloadHash[..16]}... is blacklisted (EKEYREJECTED)", null);
