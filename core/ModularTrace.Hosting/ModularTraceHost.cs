@@ -236,7 +236,7 @@ public sealed class ModularTraceHost : IAsyncDisposable
         {
             return ControlServer.Start(new ControlServerOptions { Session = session, Loader = loader, SocketPath = path, Log = log });
         }
-        catch (Exception ex) when (ex is IOException or ArgumentException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or ArgumentException or UnauthorizedAccessException or PlatformNotSupportedException)
         {
             throw new ModularTraceStartException(
                 $"modulartrace: refusing to start: control socket: {ex.Message}",
