@@ -9,7 +9,10 @@ internal static class Mtrace
 
     public static MtraceResult Run(params string[] args) => RunIn(null, args);
 
-    public static MtraceResult RunIn(string? workingDirectory, params string[] args)
+    public static MtraceResult RunIn(string? workingDirectory, params string[] args) => RunWith(null, workingDirectory, args);
+
+    /// <summary>With environment changes (a null value removes the variable): a host's TMPDIR for <c>ps</c> and <c>--attach PID</c>.</summary>
+    public static MtraceResult RunWith(IReadOnlyDictionary<string, string?>? environment, string? workingDirectory, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -20,6 +23,18 @@ internal static class Mtrace
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? AppContext.BaseDirectory,
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
+        }
+
         start.ArgumentList.Add(s_dll);
         foreach (var arg in args)
         {

@@ -25,6 +25,7 @@ public sealed class PackagingTests : IDisposable
         "core/ModularTrace.Contract/ModularTrace.Contract.csproj",
         "core/ModularTrace.Loader/ModularTrace.Loader.csproj",
         "core/ModularTrace.Control/ModularTrace.Control.csproj",
+        "core/ModularTrace.Hosting/ModularTrace.Hosting.csproj",
         "core/ModularTrace.SampleHost/ModularTrace.SampleHost.csproj",
         "cli/ModularTrace.Cli/ModularTrace.Cli.csproj",
         "sdk/ModularTrace.Module.Sdk/ModularTrace.Module.Sdk.csproj",
@@ -54,7 +55,7 @@ public sealed class PackagingTests : IDisposable
 
         var toolPackage = Directory.GetFiles(Packages, "ModularTrace.Cli.*.nupkg").Single();
         var version = Path.GetFileNameWithoutExtension(toolPackage)["ModularTrace.Cli.".Length..];
-        foreach (var id in new[] { "ModularTrace.Hooks", "ModularTrace.Tracing", "ModularTrace.Output", "ModularTrace.Contract", "ModularTrace.Loader", "ModularTrace.Control", "ModularTrace.Signing", "ModularTrace.SampleHost", "ModularTrace.Module.Sdk", "ModularTrace.Templates" })
+        foreach (var id in new[] { "ModularTrace.Hooks", "ModularTrace.Tracing", "ModularTrace.Output", "ModularTrace.Contract", "ModularTrace.Loader", "ModularTrace.Control", "ModularTrace.Hosting", "ModularTrace.Signing", "ModularTrace.SampleHost", "ModularTrace.Module.Sdk", "ModularTrace.Templates" })
         {
             Assert.True(File.Exists(Path.Combine(Packages, $"{id}.{version}.nupkg")), $"{id}.{version}.nupkg missing from {Packages}");
         }

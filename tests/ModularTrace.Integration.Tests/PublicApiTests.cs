@@ -18,6 +18,7 @@ public sealed class PublicApiTests
         { "core/ModularTrace.Contract", typeof(ModularTrace.Modules.ITraceModule).Assembly.Location },
         { "core/ModularTrace.Loader", typeof(ModularTrace.Modules.ModuleLoader).Assembly.Location },
         { "core/ModularTrace.Control", typeof(ModularTrace.Control.ControlServer).Assembly.Location },
+        { "core/ModularTrace.Hosting", typeof(ModularTrace.Hosting.ModularTraceHost).Assembly.Location },
         { "signing/ModularTrace.Signing", typeof(ModularTrace.Signing.ModuleSigner).Assembly.Location },
     };
 

@@ -1,5 +1,8 @@
 using System.CommandLine;
 using System.Text.Json;
+using ModularTrace.Cli.Live;
+using ModularTrace.Cli.Tracing;
+using ModularTrace.Control;
 using ModularTrace.Hooks;
 using ModularTrace.SampleHost;
 using Spectre.Console;
@@ -15,10 +18,67 @@ internal static class HooksCommand
         var json = new Option<bool>("--json") { Description = "Print the hooks as JSON." };
         var profile = new Option<string?>("--profile") { Description = "A host profile's hooks (simulated distribution kernel); default: the host as built." };
         var profiles = new Option<bool>("--profiles") { Description = "List the host profiles: name, vermagic, how their hooks differ." };
-        var command = new Command("hooks", "List the sample host's raw hooks with their argument signatures and CRCs.") { symvers, json, profile, profiles };
+        var attach = LiveSession.AttachOption(required: false);
+        attach.Description = "A running host's hooks and vermagic (its pid, see 'mtrace ps', or its control socket path).";
+        var assembly = new Option<string?>("--assembly") { Description = "A host program's hooks, read from its built assembly (the type its [assembly: HostHooks(typeof(...))] names), without running it." };
+        var writeSymvers = new Option<string?>("--write-symvers") { Description = "With --assembly: write DIR/Module.symvers and DIR/Module.vermagic (a host's build step)." };
+        var command = new Command("hooks", "List a host's raw hooks with their argument signatures and CRCs: the sample host's, a running host's (--attach) or a built host's (--assembly).")
+        {
+            symvers, json, profile, profiles, attach, assembly, writeSymvers,
+        };
         command.SetAction(result =>
         {
             var output = result.InvocationConfiguration.Output;
+            var sources = new[] { result.GetValue(attach) is not null, result.GetValue(assembly) is not null, result.GetValue(profile) is not null || result.GetValue(profiles) }.Count(x => x);
+            if (sources > 1)
+            {
+                throw new CliException("hooks: --attach, --assembly and --profile/--profiles each name a host; give one", "'mtrace hooks --help' describes them", ExitCodes.Usage);
+            }
+
+            if (result.GetValue(writeSymvers) is not null && result.GetValue(assembly) is null)
+            {
+                throw new CliException("hooks: --write-symvers needs --assembly", "a running host's table: 'mtrace hooks --attach PID --symvers > Module.symvers'", ExitCodes.Usage);
+            }
+
+            if (result.GetValue(attach) is { } target)
+            {
+                return LiveSession.Run(target, async (client, token) =>
+                {
+                    if (client.Hello.Ops?.Contains(ControlOps.Hooks) != true)
+                    {
+                        throw new CliException($"the host (pid {client.Hello.Pid}) does not serve 'hooks': it is an older ModularTrace", "use the mtrace that came with the host, or read the Module.symvers its build wrote");
+                    }
+
+                    var reply = LiveSession.Check(await client.RequestAsync(new ControlRequest { Op = ControlOps.Hooks }, token).ConfigureAwait(false));
+                    Symvers table;
+                    try
+                    {
+                        table = Symvers.Parse(reply.Symvers ?? "", $"the host's symvers (pid {client.Hello.Pid})");
+                    }
+                    catch (FormatException ex)
+                    {
+                        throw new CliException($"hooks: {ex.Message}", "the host sent a table this mtrace cannot read; use the mtrace that came with the host");
+                    }
+
+                    Print(output, table, reply.Vermagic ?? "", result.GetValue(json), result.GetValue(symvers));
+                    return ExitCodes.Ok;
+                });
+            }
+
+            if (result.GetValue(assembly) is { } file)
+            {
+                var (text, vermagic, _, hooks) = HostAssembly.Read(file);
+                if (result.GetValue(writeSymvers) is { } directory)
+                {
+                    var written = hooks.WriteSymvers(directory);
+                    output.WriteLine($"{written}: {hooks.Registry.Count} hooks, vermagic '{vermagic}'");
+                    return ExitCodes.Ok;
+                }
+
+                Print(output, Symvers.Parse(text), vermagic, result.GetValue(json), result.GetValue(symvers));
+                return ExitCodes.Ok;
+            }
+
             if (result.GetValue(profiles))
             {
                 var list = new Table().AddColumns("profile", "vermagic", "hooks differ by", "description");
@@ -62,6 +122,45 @@ internal static class HooksCommand
         });
         return command;
     }
+
+    // Another host's table: symvers lines as they are, JSON with the vermagic, or a table with the vermagic under it.
+    private static void Print(TextWriter output, Symvers table, string vermagic, bool json, bool symvers)
+    {
+        if (json)
+        {
+            output.WriteLine(JsonSerializer.Serialize(
+                new HostHooksJson(vermagic, [.. table.Entries.Values.Select(e => new HookJson(e.Name, HookSignature.FormatCrc(e.Crc), e.Prototype, [.. Arguments(e)]))]),
+                CliJson.Options));
+        }
+        else if (symvers)
+        {
+            output.Write(table.Format());
+        }
+        else
+        {
+            var rows = new Table().AddColumns("hook", "crc", "prototype");
+            foreach (var entry in table.Entries.Values)
+            {
+                rows.AddRow(entry.Name.EscapeMarkup(), HookSignature.FormatCrc(entry.Crc), entry.Prototype.EscapeMarkup());
+            }
+
+            CliConsole.Create(output).Write(rows);
+            output.WriteLine($"{table.Entries.Count} hooks; vermagic '{vermagic}'");
+        }
+    }
+
+    // "name(type a, type b)" -> (a, type), (b, type)
+    private static IEnumerable<HookArgumentJson> Arguments(SymversEntry entry)
+    {
+        var inside = entry.Prototype[(entry.Name.Length + 1)..^1];
+        foreach (var argument in inside.Split(", ", StringSplitOptions.RemoveEmptyEntries))
+        {
+            var space = argument.LastIndexOf(' ');
+            yield return space < 0 ? new HookArgumentJson("", argument) : new HookArgumentJson(argument[(space + 1)..], argument[..space]);
+        }
+    }
+
+    private sealed record HostHooksJson(string Vermagic, HookJson[] Hooks);
 
     private sealed record HookJson(string Name, string Crc, string Prototype, HookArgumentJson[] Arguments);
 

@@ -209,7 +209,7 @@ internal static class LiveCommands
             var buffers = reply.Buffers ?? [];
             if (result.GetValue(json))
             {
-                output.WriteLine(JsonSerializer.Serialize(new { buffers, taints = reply.Taints, probe_faults = reply.ProbeFaults ?? [] }, CliJson.Options));
+                output.WriteLine(JsonSerializer.Serialize(new { buffers, taints = reply.Taints, probe_faults = reply.ProbeFaults ?? [], vermagic = reply.Vermagic ?? client.Hello.Vermagic }, CliJson.Options));
                 return ExitCodes.Ok;
             }
 
@@ -231,6 +231,8 @@ internal static class LiveCommands
             {
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"taints: {(taints.Letters.Length > 0 ? taints.Letters : "not tainted")} ({taints.Mask})"));
             }
+
+            output.WriteLine($"vermagic: {reply.Vermagic ?? client.Hello.Vermagic}");
 
             return ExitCodes.Ok;
         }));

@@ -21,11 +21,25 @@ internal static class PackCommand
 
     private static Command Build()
     {
-        var name = new Argument<string>("pack") { Description = "The pack to build (modules/packs/NAME/pack.json)." };
-        var command = new Command("build", "Build a pack: compile its modules against the profile's symvers, sign them with the profile's key, write the signed index to out/packs/NAME/.") { name };
+        var name = new Argument<string>("pack") { Description = "The pack to build (modules/packs/NAME/pack.json), or with --symvers the new pack's name." };
+        var host = new HostPackOptions();
+        var command = new Command("build", "Build a pack: compile its modules against the profile's symvers (or a host's, --symvers), sign them with the profile's key (or --key), write the signed index to out/packs/NAME/ (or --out).")
+        {
+            name, host.Symvers, host.Vermagic, host.Key, host.Certificate, host.Projects, host.Output,
+        };
         command.SetAction(result =>
         {
             var output = result.InvocationConfiguration.Output;
+            if (result.GetValue(host.Symvers) is not null)
+            {
+                return host.Build(result, result.GetValue(name)!, output);
+            }
+
+            if (host.Given(result) is { } stray)
+            {
+                throw new CliException($"pack build: {stray} needs --symvers", "a sample profile's pack: 'mtrace pack build NAME'; another host's: --symvers FILE --key PEM --cert X509 --project CSPROJ", ExitCodes.Usage);
+            }
+
             var root = RepoPaths.RequireCheckout("packs are built from its sources");
             var pack = result.GetValue(name)!;
             var definition = Packs.Definition(root, pack);

@@ -59,6 +59,29 @@ internal static partial class ModuleBuild
         log.WriteLine(string.Create(CultureInfo.InvariantCulture, $"       {clock.Elapsed.TotalSeconds,5:F0} s  done ({built} projects up to date or built)"));
     }
 
+    /// <summary>A project's evaluated property (<c>dotnet msbuild -getProperty</c>), with the same properties as its build.</summary>
+    public static string Property(string project, string name, params string[] properties)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { "msbuild", project, "-nologo", $"-getProperty:{name}", $"-p:Configuration={Packs.Configuration}" }.Concat(properties))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start) ?? throw new CliException("could not start 'dotnet msbuild'", "check that the .NET 10 SDK is installed ('dotnet --info')");
+        var stderr = process.StandardError.ReadToEndAsync();
+        var value = process.StandardOutput.ReadToEnd().Trim();
+        process.WaitForExit();
+        return process.ExitCode == 0 && value.Length > 0
+            ? value
+            : throw new CliException($"cannot read {name} of {project}: {stderr.Result.Trim()}", "check that the project builds with 'dotnet build'");
+    }
+
     // "  ModularTrace.Module.Sched -> /path/bin/Debug/net10.0/ModularTrace.Module.Sched.dll"
     [GeneratedRegex(@"^\s*(\S+) -> \S")]
     private static partial Regex Built();

@@ -34,7 +34,7 @@ public sealed record ControlResponse
     /// <summary><c>hello</c>: the host's process id.</summary>
     public int? Pid { get; init; }
 
-    /// <summary><c>hello</c>: the host's vermagic.</summary>
+    /// <summary><c>hello</c>, <c>hooks</c>, <c>stat</c>: the host's vermagic.</summary>
     public string? Vermagic { get; init; }
 
     /// <summary><c>hello</c>: the host's signature policy.</summary>
@@ -42,6 +42,9 @@ public sealed record ControlResponse
 
     /// <summary><c>hello</c>: the operations the host serves.</summary>
     public IReadOnlyList<string>? Ops { get; init; }
+
+    /// <summary><c>hooks</c>: the host's <c>Module.symvers</c> (<c>0xCRC&lt;TAB&gt;name&lt;TAB&gt;prototype</c> lines).</summary>
+    public string? Symvers { get; init; }
 
     /// <summary><c>insmod</c>: the module loaded.</summary>
     public ModuleInfo? Module { get; init; }

@@ -21,7 +21,8 @@ public sealed partial class ControlServer
         ControlOps.Disable => Enable(request, false),
         ControlOps.Filter => Filter(request),
         ControlOps.Trigger => Trigger(request),
-        ControlOps.Stat => new ControlResponse { Ok = true, Buffers = Stat(_options.Session, Pipe), Taints = Taints(_options.Loader), ProbeFaults = ProbeFaults(_options.Loader) },
+        ControlOps.Hooks => new ControlResponse { Ok = true, Vermagic = _options.Loader.HostVermagic, Symvers = _options.Loader.Hooks.ToSymvers().Format() },
+        ControlOps.Stat => new ControlResponse { Ok = true, Vermagic = _options.Loader.HostVermagic, Buffers = Stat(_options.Session, Pipe), Taints = Taints(_options.Loader), ProbeFaults = ProbeFaults(_options.Loader) },
         ControlOps.Taint => new ControlResponse { Ok = true, Taints = Taints(_options.Loader) },
         ControlOps.KeysList => new ControlResponse
         {

@@ -49,6 +49,9 @@ public sealed partial class ModuleLoader
         _hooks.ProbeFaulted += (_, fault) => OnProbeFault(fault);
     }
 
+    /// <summary>The host's hooks modules attach to (its symvers: <see cref="HookRegistry.ToSymvers"/>).</summary>
+    public HookRegistry Hooks => _hooks;
+
     /// <summary>The keyrings signatures are checked against.</summary>
     public Keyrings Keyrings { get; }
 

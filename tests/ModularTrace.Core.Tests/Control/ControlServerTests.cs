@@ -15,6 +15,7 @@ public sealed class ControlServerTests : IAsyncLifetime
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(20);
     private readonly string _directory = Path.Combine("/tmp", $"mtc-{Guid.NewGuid():N}"[..16]);
     private readonly TraceSession _session = new();
+    private readonly HookRegistry _hooks = new();
     private ControlServer _server = null!;
 
     public Task InitializeAsync()
@@ -23,7 +24,7 @@ public sealed class ControlServerTests : IAsyncLifetime
         _server = Start(new ControlServerOptions
         {
             Session = _session,
-            Loader = new ModuleLoader(new HookRegistry(), _session, new Keyrings(), Policy.Enforce),
+            Loader = new ModuleLoader(_hooks, _session, new Keyrings(), Policy.Enforce) { HostVermagic = "myapp 2.1.0+abc net10.0 mod_unload modversions" },
             SocketPath = Path.Combine(_directory, "s.sock"),
             MaxClients = 2,
         });
@@ -75,6 +76,21 @@ public sealed class ControlServerTests : IAsyncLifetime
         Assert.Equal(ControlProtocol.Version, reply.Protocol);
         Assert.Equal(Environment.ProcessId, reply.Pid);
         Assert.Contains(ControlOps.TracePipe, reply.Ops!);
+    }
+
+    // What 'mtrace hooks --attach PID --symvers' prints: the host's own table and vermagic, not the sample kernel's.
+    [Fact]
+    public async Task Hooks_ReturnsTheHostsSymversAndVermagic()
+    {
+        _hooks.Register(new Hook<string, int>("myapp_request", "route", "status"));
+        await using var stream = await Connect();
+        Assert.Contains(ControlOps.Hooks, (await Exchange(stream, s_hello))!.Ops!);
+        var reply = await Exchange(stream, Frame(new ControlRequest { Op = ControlOps.Hooks }));
+        Assert.True(reply!.Ok);
+        Assert.Equal("myapp 2.1.0+abc net10.0 mod_unload modversions", reply.Vermagic);
+        Assert.Equal($"{HookSignature.FormatCrc(HookSignature.ComputeCrc("myapp_request(string route, int status)"))}\tmyapp_request\tmyapp_request(string route, int status)\n", reply.Symvers);
+        var stat = await Exchange(stream, Frame(new ControlRequest { Op = ControlOps.Stat }));
+        Assert.Equal(reply.Vermagic, stat!.Vermagic);
     }
 
     [Fact]

@@ -1,0 +1,188 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using ModularTrace.Hosting;
+
+namespace ModularTrace.Integration.Tests.Hosting;
+
+/// <summary>One running sample service shared by the tests of <see cref="SampleServiceTests"/>.</summary>
+public sealed class SampleServiceFixture : IAsyncLifetime
+{
+    internal SampleService Service { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Service = await SampleService.StartAsync(waitUntilServing: true);
+
+    public Task DisposeAsync()
+    {
+        Service.Dispose();
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// The sample service as a host of its own: its build's Module.symvers, its module built against it and signed with
+/// its key, read and loaded live over the socket, and a trace checked against the HTTP requests sent.
+/// </summary>
+public sealed partial class SampleServiceTests(SampleServiceFixture fixture) : IClassFixture<SampleServiceFixture>
+{
+    private SampleService Service => fixture.Service;
+
+    private static string BuiltSymvers => File.ReadAllText(Path.Combine(SampleService.BuildDirectory, HostHooks.SymversFileName));
+
+    private static string BuiltVermagic => File.ReadAllText(Path.Combine(SampleService.BuildDirectory, HostHooks.VermagicFileName)).TrimEnd('\n');
+
+    [Fact]
+    public void Build_WroteTheServicesSymvers_AndItsModuleIsStampedFromIt()
+    {
+        var fromAssembly = Mtrace.Run("hooks", "--assembly", SampleService.Assembly, "--symvers");
+        Assert.True(fromAssembly.ExitCode == 0, fromAssembly.ToString());
+        Assert.Equal(BuiltSymvers, fromAssembly.Stdout);
+        Assert.Equal(4, BuiltSymvers.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        // The host's own version (samples/ModularTrace.SampleService/version.json), not the tool's.
+        Assert.StartsWith("1.0.", BuiltVermagic, StringComparison.Ordinal);
+        Assert.NotEqual(ModularTrace.Modules.VerMagic.Host, BuiltVermagic);
+
+        var modinfo = Mtrace.Run("modinfo", SampleService.Module, "--cert", Path.Combine(SampleService.ProjectDirectory, "keys", "signing_key.x509"));
+        Assert.True(modinfo.ExitCode == 0, modinfo.ToString());
+        Assert.Contains($"vermagic:       {BuiltVermagic}\n", modinfo.Stdout, StringComparison.Ordinal);
+        Assert.Contains("signer:         ModularTrace.SampleService module signing key\n", modinfo.Stdout, StringComparison.Ordinal);
+        foreach (var line in BuiltSymvers.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var columns = line.Split('\t');
+            Assert.Contains($"hook:           {columns[0]} {columns[1]}\n", modinfo.Stdout, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void HooksAndStat_Attached_ShowTheRunningServicesSymversAndVermagic()
+    {
+        var symvers = Mtrace.RunWith(Service.Environment, null, "hooks", "--attach", Service.Attach, "--symvers");
+        Assert.True(symvers.ExitCode == 0, symvers.ToString());
+        Assert.Equal(BuiltSymvers, symvers.Stdout);
+
+        var table = Mtrace.RunWith(Service.Environment, null, "hooks", "--attach", Service.Attach);
+        Assert.Contains($"4 hooks; vermagic '{BuiltVermagic}'", table.Stdout, StringComparison.Ordinal);
+        var stat = Mtrace.RunWith(Service.Environment, null, "stat", "--attach", Service.Attach);
+        Assert.Contains($"vermagic: {BuiltVermagic}\n", stat.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Ps_ListsTheService()
+    {
+        var ps = Mtrace.RunWith(Service.Environment, null, "ps");
+        Assert.True(ps.ExitCode == 0, ps.ToString());
+        var line = Assert.Single(ps.Stdout.Split('\n'), l => l.TrimStart().StartsWith(Service.Attach + " ", StringComparison.Ordinal));
+        Assert.Contains(Service.SocketPath, line, StringComparison.Ordinal);
+        Assert.Contains("ModularTrace.SampleService.dll", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LiveModule_TracesEveryRequest_WithItsRouteAndStatus()
+    {
+        var insmod = Mtrace.RunWith(Service.Environment, null, "insmod", "--attach", Service.Attach, SampleService.Module);
+        Assert.True(insmod.ExitCode == 0, insmod + Service.Output);
+        try
+        {
+            var enable = Mtrace.RunWith(Service.Environment, null, "enable", "--attach", Service.Attach, "service:*");
+            Assert.True(enable.ExitCode == 0, enable.ToString());
+
+            // 3 PUT 204, 5 GET 200, 2 GET 404 on /items/{id:int}; 1 unmatched 404; 1 /health 200.
+            using var http = new HttpClient { BaseAddress = Service.BaseAddress };
+            var sent = new List<(string Method, string Route, int Status)>();
+            for (var id = 1; id <= 3; id++)
+            {
+                using var put = await http.PutAsync(new Uri($"items/{id}", UriKind.Relative), new StringContent($"item {id}"));
+                sent.Add(("PUT", "/items/{id:int}", (int)put.StatusCode));
+            }
+
+            foreach (var id in new[] { 1, 1, 2, 3, 1, 998, 999 })
+            {
+                using var get = await http.GetAsync(new Uri($"items/{id}", UriKind.Relative));
+                sent.Add(("GET", "/items/{id:int}", (int)get.StatusCode));
+            }
+
+            using (var unmatched = await http.GetAsync(new Uri("no/such/route", UriKind.Relative)))
+            {
+                sent.Add(("GET", "(unmatched)", (int)unmatched.StatusCode));
+            }
+
+            using (var health = await http.GetAsync(new Uri("health", UriKind.Relative)))
+            {
+                sent.Add(("GET", "/health", (int)health.StatusCode));
+            }
+
+            Assert.Equal([204, 204, 204, 200, 200, 200, 200, 200, 404, 404, 404, 200], sent.Select(s => s.Status));
+
+            // request_stop fires after the response may have reached us: wait until the trace has all 12, and a job run.
+            List<Match> stops = [], starts = [], lookups = [], jobs = [];
+            for (var attempt = 0; attempt < 50; attempt++)
+            {
+                var trace = Mtrace.RunWith(Service.Environment, null, "trace", "--attach", Service.Attach);
+                Assert.True(trace.ExitCode == 0, trace.ToString());
+                stops = StopLine().Matches(trace.Stdout).ToList();
+                starts = StartLine().Matches(trace.Stdout).ToList();
+                lookups = LookupLine().Matches(trace.Stdout).ToList();
+                jobs = JobLine().Matches(trace.Stdout).ToList();
+                if (stops.Count >= sent.Count && jobs.Count > 0)
+                {
+                    break;
+                }
+
+                await Task.Delay(100);
+            }
+
+            Assert.Equal(
+                sent.Select(s => $"{s.Method} {s.Route} {s.Status}"),
+                stops.OrderBy(m => long.Parse(m.Groups["id"].Value, System.Globalization.CultureInfo.InvariantCulture))
+                    .Select(m => $"{m.Groups["method"].Value} {m.Groups["route"].Value} {m.Groups["status"].Value}"));
+            Assert.Equal(stops.Select(m => m.Groups["id"].Value).Order(), starts.Select(m => m.Groups["id"].Value).Order());
+            // One cache lookup per GET /items: 7, for the keys asked.
+            Assert.Equal(["item:1", "item:1", "item:1", "item:2", "item:3", "item:998", "item:999"], lookups.Select(m => m.Groups["key"].Value).Order());
+            Assert.All(lookups.Where(m => m.Groups["key"].Value.StartsWith("item:99", StringComparison.Ordinal)), m => Assert.Equal("0", m.Groups["hit"].Value));
+            Assert.NotEmpty(jobs);
+        }
+        finally
+        {
+            Mtrace.RunWith(Service.Environment, null, "rmmod", "--attach", Service.Attach, "service");
+        }
+    }
+
+    [GeneratedRegex(@"request_stop: id=(?<id>\d+) (?<method>\w+) (?<route>\S+) status=(?<status>\d+) duration_ns=\d+")]
+    private static partial Regex StopLine();
+
+    [GeneratedRegex(@"request_start: id=(?<id>\d+) (?<method>\w+) (?<route>\S+)$", RegexOptions.Multiline)]
+    private static partial Regex StartLine();
+
+    [GeneratedRegex(@"cache_lookup: key=(?<key>\S+) hit=(?<hit>[01])")]
+    private static partial Regex LookupLine();
+
+    [GeneratedRegex(@"job_run: job=cache_evict items=\d+ duration_ns=\d+")]
+    private static partial Regex JobLine();
+}
+
+/// <summary>The sample service's lifetime: SIGTERM and refusals at start, each with a service of its own.</summary>
+public sealed class SampleServiceLifetimeTests
+{
+    [Fact]
+    public async Task Sigterm_UnloadsItsModules_AndRemovesTheSocket()
+    {
+        using var service = await SampleService.StartAsync(waitUntilServing: true);
+        var insmod = Mtrace.RunWith(service.Environment, null, "insmod", "--attach", service.Attach, SampleService.Module);
+        Assert.True(insmod.ExitCode == 0, insmod.ToString());
+        service.Terminate();
+        Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(30)), service.Output);
+        Assert.Equal(0, service.ExitCode);
+        Assert.False(File.Exists(service.SocketPath), service.Output);
+        Assert.Contains($"modulartrace: stopped; unloaded 1 modules, removed {service.SocketPath}", service.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MissingModuleAtStart_UnderEnforce_RefusesToStart()
+    {
+        using var service = await SampleService.StartAsync(waitUntilServing: false, "--ModularTrace:Modules:0=modules/missing.dll");
+        Assert.True(await service.WaitForExitAsync(TimeSpan.FromSeconds(60)), service.Output);
+        Assert.NotEqual(0, service.ExitCode);
+        Assert.Contains($"{Path.Combine(SampleService.ProjectDirectory, "modules/missing.dll")}: ", service.Output, StringComparison.Ordinal);
+        Assert.Contains("; refusing to start (policy enforce)", service.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(service.SocketPath));
+    }
+}
