@@ -21,10 +21,10 @@ public sealed class HooksCliTests
     [Fact]
     public void Assembly_WithoutHostHooks_IsRefusedNamingTheAttribute()
     {
-        var core = Path.Combine(AppContext.BaseDirectory, "ModularTrace.Core.dll");
+        var core = Path.Combine(AppContext.BaseDirectory, "ModularTrace.Hooks.dll");
         var result = Mtrace.Run("hooks", "--assembly", core);
         Assert.Equal(1, result.ExitCode);
-        Assert.StartsWith($"mtrace: hooks: {core}: Assembly 'ModularTrace.Core' names no hooks type; add [assembly: ModularTrace.Hosting.HostHooks(typeof(YourHooks))]", result.Stderr, StringComparison.Ordinal);
+        Assert.StartsWith($"mtrace: hooks: {core}: Assembly 'ModularTrace.Hooks' names no hooks type; add [assembly: ModularTrace.Hosting.HostHooks(typeof(YourHooks))]", result.Stderr, StringComparison.Ordinal);
 
         var missing = Mtrace.Run("hooks", "--assembly", core + ".none");
         Assert.Equal(1, missing.ExitCode);
