@@ -13,6 +13,8 @@ public sealed class NullaryHook : ProbeSite<Action>
     {
     }
 
+    private protected override string[] ArgumentNames() => [];
+
     /// <summary>Calls the attached probes; with none attached, one load and one branch.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Fire()
@@ -33,11 +35,17 @@ public sealed class NullaryHook : ProbeSite<Action>
 /// <typeparam name="T1">Argument 1's type.</typeparam>
 public sealed class Hook<T1> : ProbeSite<Action<T1>>
 {
+    // The names, not an array of them: one reference each (an array would add 24 B of header).
+    private readonly string _arg1;
+
     /// <summary>Declares the hook.</summary><param name="name">The hook name.</param><param name="arg1">Argument 1's name.</param>
     public Hook(string name, string arg1)
         : base(name, [typeof(T1)], [arg1])
     {
+        _arg1 = arg1;
     }
+
+    private protected override string[] ArgumentNames() => [_arg1];
 
     /// <summary>Calls the attached probes; with none attached, one load and one branch.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -60,11 +68,18 @@ public sealed class Hook<T1> : ProbeSite<Action<T1>>
 /// <typeparam name="T2">Argument 2's type.</typeparam>
 public sealed class Hook<T1, T2> : ProbeSite<Action<T1, T2>>
 {
+    // The names, not an array of them: one reference each (an array would add 24 B of header).
+    private readonly string _arg1, _arg2;
+
     /// <summary>Declares the hook.</summary><param name="name">The hook name.</param><param name="arg1">Argument 1's name.</param><param name="arg2">Argument 2's name.</param>
     public Hook(string name, string arg1, string arg2)
         : base(name, [typeof(T1), typeof(T2)], [arg1, arg2])
     {
+        _arg1 = arg1;
+        _arg2 = arg2;
     }
+
+    private protected override string[] ArgumentNames() => [_arg1, _arg2];
 
     /// <summary>Calls the attached probes; with none attached, one load and one branch.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -88,11 +103,19 @@ public sealed class Hook<T1, T2> : ProbeSite<Action<T1, T2>>
 /// <typeparam name="T3">Argument 3's type.</typeparam>
 public sealed class Hook<T1, T2, T3> : ProbeSite<Action<T1, T2, T3>>
 {
+    // The names, not an array of them: one reference each (an array would add 24 B of header).
+    private readonly string _arg1, _arg2, _arg3;
+
     /// <summary>Declares the hook.</summary><param name="name">The hook name.</param><param name="arg1">Argument 1's name.</param><param name="arg2">Argument 2's name.</param><param name="arg3">Argument 3's name.</param>
     public Hook(string name, string arg1, string arg2, string arg3)
         : base(name, [typeof(T1), typeof(T2), typeof(T3)], [arg1, arg2, arg3])
     {
+        _arg1 = arg1;
+        _arg2 = arg2;
+        _arg3 = arg3;
     }
+
+    private protected override string[] ArgumentNames() => [_arg1, _arg2, _arg3];
 
     /// <summary>Calls the attached probes; with none attached, one load and one branch.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -117,11 +140,20 @@ public sealed class Hook<T1, T2, T3> : ProbeSite<Action<T1, T2, T3>>
 /// <typeparam name="T4">Argument 4's type.</typeparam>
 public sealed class Hook<T1, T2, T3, T4> : ProbeSite<Action<T1, T2, T3, T4>>
 {
+    // The names, not an array of them: one reference each (an array would add 24 B of header).
+    private readonly string _arg1, _arg2, _arg3, _arg4;
+
     /// <summary>Declares the hook.</summary><param name="name">The hook name.</param><param name="arg1">Argument 1's name.</param><param name="arg2">Argument 2's name.</param><param name="arg3">Argument 3's name.</param><param name="arg4">Argument 4's name.</param>
     public Hook(string name, string arg1, string arg2, string arg3, string arg4)
         : base(name, [typeof(T1), typeof(T2), typeof(T3), typeof(T4)], [arg1, arg2, arg3, arg4])
     {
+        _arg1 = arg1;
+        _arg2 = arg2;
+        _arg3 = arg3;
+        _arg4 = arg4;
     }
+
+    private protected override string[] ArgumentNames() => [_arg1, _arg2, _arg3, _arg4];
 
     /// <summary>Calls the attached probes; with none attached, one load and one branch.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -147,11 +179,21 @@ public sealed class Hook<T1, T2, T3, T4> : ProbeSite<Action<T1, T2, T3, T4>>
 /// <typeparam name="T5">Argument 5's type.</typeparam>
 public sealed class Hook<T1, T2, T3, T4, T5> : ProbeSite<Action<T1, T2, T3, T4, T5>>
 {
+    // The names, not an array of them: one reference each (an array would add 24 B of header).
+    private readonly string _arg1, _arg2, _arg3, _arg4, _arg5;
+
     /// <summary>Declares the hook.</summary><param name="name">The hook name.</param><param name="arg1">Argument 1's name.</param><param name="arg2">Argument 2's name.</param><param name="arg3">Argument 3's name.</param><param name="arg4">Argument 4's name.</param><param name="arg5">Argument 5's name.</param>
     public Hook(string name, string arg1, string arg2, string arg3, string arg4, string arg5)
         : base(name, [typeof(T1), typeof(T2), typeof(T3), typeof(T4), typeof(T5)], [arg1, arg2, arg3, arg4, arg5])
     {
+        _arg1 = arg1;
+        _arg2 = arg2;
+        _arg3 = arg3;
+        _arg4 = arg4;
+        _arg5 = arg5;
     }
+
+    private protected override string[] ArgumentNames() => [_arg1, _arg2, _arg3, _arg4, _arg5];
 
     /// <summary>Calls the attached probes; with none attached, one load and one branch.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -178,11 +220,22 @@ public sealed class Hook<T1, T2, T3, T4, T5> : ProbeSite<Action<T1, T2, T3, T4, 
 /// <typeparam name="T6">Argument 6's type.</typeparam>
 public sealed class Hook<T1, T2, T3, T4, T5, T6> : ProbeSite<Action<T1, T2, T3, T4, T5, T6>>
 {
+    // The names, not an array of them: one reference each (an array would add 24 B of header).
+    private readonly string _arg1, _arg2, _arg3, _arg4, _arg5, _arg6;
+
     /// <summary>Declares the hook.</summary><param name="name">The hook name.</param><param name="arg1">Argument 1's name.</param><param name="arg2">Argument 2's name.</param><param name="arg3">Argument 3's name.</param><param name="arg4">Argument 4's name.</param><param name="arg5">Argument 5's name.</param><param name="arg6">Argument 6's name.</param>
     public Hook(string name, string arg1, string arg2, string arg3, string arg4, string arg5, string arg6)
         : base(name, [typeof(T1), typeof(T2), typeof(T3), typeof(T4), typeof(T5), typeof(T6)], [arg1, arg2, arg3, arg4, arg5, arg6])
     {
+        _arg1 = arg1;
+        _arg2 = arg2;
+        _arg3 = arg3;
+        _arg4 = arg4;
+        _arg5 = arg5;
+        _arg6 = arg6;
     }
+
+    private protected override string[] ArgumentNames() => [_arg1, _arg2, _arg3, _arg4, _arg5, _arg6];
 
     /// <summary>Calls the attached probes; with none attached, one load and one branch.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -210,11 +263,23 @@ public sealed class Hook<T1, T2, T3, T4, T5, T6> : ProbeSite<Action<T1, T2, T3, 
 /// <typeparam name="T7">Argument 7's type.</typeparam>
 public sealed class Hook<T1, T2, T3, T4, T5, T6, T7> : ProbeSite<Action<T1, T2, T3, T4, T5, T6, T7>>
 {
+    // The names, not an array of them: one reference each (an array would add 24 B of header).
+    private readonly string _arg1, _arg2, _arg3, _arg4, _arg5, _arg6, _arg7;
+
     /// <summary>Declares the hook.</summary><param name="name">The hook name.</param><param name="arg1">Argument 1's name.</param><param name="arg2">Argument 2's name.</param><param name="arg3">Argument 3's name.</param><param name="arg4">Argument 4's name.</param><param name="arg5">Argument 5's name.</param><param name="arg6">Argument 6's name.</param><param name="arg7">Argument 7's name.</param>
     public Hook(string name, string arg1, string arg2, string arg3, string arg4, string arg5, string arg6, string arg7)
         : base(name, [typeof(T1), typeof(T2), typeof(T3), typeof(T4), typeof(T5), typeof(T6), typeof(T7)], [arg1, arg2, arg3, arg4, arg5, arg6, arg7])
     {
+        _arg1 = arg1;
+        _arg2 = arg2;
+        _arg3 = arg3;
+        _arg4 = arg4;
+        _arg5 = arg5;
+        _arg6 = arg6;
+        _arg7 = arg7;
     }
+
+    private protected override string[] ArgumentNames() => [_arg1, _arg2, _arg3, _arg4, _arg5, _arg6, _arg7];
 
     /// <summary>Calls the attached probes; with none attached, one load and one branch.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -243,11 +308,24 @@ public sealed class Hook<T1, T2, T3, T4, T5, T6, T7> : ProbeSite<Action<T1, T2, 
 /// <typeparam name="T8">Argument 8's type.</typeparam>
 public sealed class Hook<T1, T2, T3, T4, T5, T6, T7, T8> : ProbeSite<Action<T1, T2, T3, T4, T5, T6, T7, T8>>
 {
+    // The names, not an array of them: one reference each (an array would add 24 B of header).
+    private readonly string _arg1, _arg2, _arg3, _arg4, _arg5, _arg6, _arg7, _arg8;
+
     /// <summary>Declares the hook.</summary><param name="name">The hook name.</param><param name="arg1">Argument 1's name.</param><param name="arg2">Argument 2's name.</param><param name="arg3">Argument 3's name.</param><param name="arg4">Argument 4's name.</param><param name="arg5">Argument 5's name.</param><param name="arg6">Argument 6's name.</param><param name="arg7">Argument 7's name.</param><param name="arg8">Argument 8's name.</param>
     public Hook(string name, string arg1, string arg2, string arg3, string arg4, string arg5, string arg6, string arg7, string arg8)
         : base(name, [typeof(T1), typeof(T2), typeof(T3), typeof(T4), typeof(T5), typeof(T6), typeof(T7), typeof(T8)], [arg1, arg2, arg3, arg4, arg5, arg6, arg7, arg8])
     {
+        _arg1 = arg1;
+        _arg2 = arg2;
+        _arg3 = arg3;
+        _arg4 = arg4;
+        _arg5 = arg5;
+        _arg6 = arg6;
+        _arg7 = arg7;
+        _arg8 = arg8;
     }
+
+    private protected override string[] ArgumentNames() => [_arg1, _arg2, _arg3, _arg4, _arg5, _arg6, _arg7, _arg8];
 
     /// <summary>Calls the attached probes; with none attached, one load and one branch.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
