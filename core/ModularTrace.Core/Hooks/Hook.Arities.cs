@@ -1,8 +1,12 @@
 using System.Runtime.CompilerServices;
+using ModularTrace.Tasks;
 
 namespace ModularTrace.Hooks;
 
-// One class per arity, as Action<...> is; the shared work lives in ProbeSite<TProbe>.
+// One class per arity, as Action<...> is; attach, detach and fault handling live in ProbeSite<TProbe>.
+// Each arity has its own FireSlow loop rather than one generic ProbeSite method over an argument struct: a hook with a
+// reference-type argument runs shared generic code, and the generic method's struct (holding that argument) cost
+// runtime generic-dictionary lookups on every firing (issue #23, measured with FireEmptyProbe).
 
 /// <summary>A raw hook with 0 arguments.</summary>
 public sealed class NullaryHook : ProbeSite<Action>
@@ -21,13 +25,41 @@ public sealed class NullaryHook : ProbeSite<Action>
     {
         if (_probes is not null)
         {
-            FireSlow(new Args());
+            FireSlow();
         }
     }
 
-    private readonly struct Args : IProbeInvoker<Action>
+    // Out of line, so Fire stays a load and a branch (kernel: __DO_TRACE behind the static branch).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void FireSlow()
     {
-        public void Invoke(Action probe) => probe();
+        var reader = ThreadTraceState.Current;
+        var parity = GracePeriod.Enter(reader);
+        try
+        {
+            // Re-read after entering: Synchronize relies on this read following the in-flight increment.
+            var probes = Probes;
+            if (probes is null)
+            {
+                return;
+            }
+
+            for (var i = 0; i < probes.Length; i++)
+            {
+                try
+                {
+                    probes[i].Callback();
+                }
+                catch (Exception ex)
+                {
+                    Fault(probes[i], ex);
+                }
+            }
+        }
+        finally
+        {
+            GracePeriod.Exit(reader, parity);
+        }
     }
 }
 
@@ -53,13 +85,41 @@ public sealed class Hook<T1> : ProbeSite<Action<T1>>
     {
         if (_probes is not null)
         {
-            FireSlow(new Args(a1));
+            FireSlow(a1);
         }
     }
 
-    private readonly struct Args(T1 a1) : IProbeInvoker<Action<T1>>
+    // Out of line, so Fire stays a load and a branch (kernel: __DO_TRACE behind the static branch).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void FireSlow(T1 a1)
     {
-        public void Invoke(Action<T1> probe) => probe(a1);
+        var reader = ThreadTraceState.Current;
+        var parity = GracePeriod.Enter(reader);
+        try
+        {
+            // Re-read after entering: Synchronize relies on this read following the in-flight increment.
+            var probes = Probes;
+            if (probes is null)
+            {
+                return;
+            }
+
+            for (var i = 0; i < probes.Length; i++)
+            {
+                try
+                {
+                    probes[i].Callback(a1);
+                }
+                catch (Exception ex)
+                {
+                    Fault(probes[i], ex);
+                }
+            }
+        }
+        finally
+        {
+            GracePeriod.Exit(reader, parity);
+        }
     }
 }
 
@@ -87,13 +147,41 @@ public sealed class Hook<T1, T2> : ProbeSite<Action<T1, T2>>
     {
         if (_probes is not null)
         {
-            FireSlow(new Args(a1, a2));
+            FireSlow(a1, a2);
         }
     }
 
-    private readonly struct Args(T1 a1, T2 a2) : IProbeInvoker<Action<T1, T2>>
+    // Out of line, so Fire stays a load and a branch (kernel: __DO_TRACE behind the static branch).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void FireSlow(T1 a1, T2 a2)
     {
-        public void Invoke(Action<T1, T2> probe) => probe(a1, a2);
+        var reader = ThreadTraceState.Current;
+        var parity = GracePeriod.Enter(reader);
+        try
+        {
+            // Re-read after entering: Synchronize relies on this read following the in-flight increment.
+            var probes = Probes;
+            if (probes is null)
+            {
+                return;
+            }
+
+            for (var i = 0; i < probes.Length; i++)
+            {
+                try
+                {
+                    probes[i].Callback(a1, a2);
+                }
+                catch (Exception ex)
+                {
+                    Fault(probes[i], ex);
+                }
+            }
+        }
+        finally
+        {
+            GracePeriod.Exit(reader, parity);
+        }
     }
 }
 
@@ -123,13 +211,41 @@ public sealed class Hook<T1, T2, T3> : ProbeSite<Action<T1, T2, T3>>
     {
         if (_probes is not null)
         {
-            FireSlow(new Args(a1, a2, a3));
+            FireSlow(a1, a2, a3);
         }
     }
 
-    private readonly struct Args(T1 a1, T2 a2, T3 a3) : IProbeInvoker<Action<T1, T2, T3>>
+    // Out of line, so Fire stays a load and a branch (kernel: __DO_TRACE behind the static branch).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void FireSlow(T1 a1, T2 a2, T3 a3)
     {
-        public void Invoke(Action<T1, T2, T3> probe) => probe(a1, a2, a3);
+        var reader = ThreadTraceState.Current;
+        var parity = GracePeriod.Enter(reader);
+        try
+        {
+            // Re-read after entering: Synchronize relies on this read following the in-flight increment.
+            var probes = Probes;
+            if (probes is null)
+            {
+                return;
+            }
+
+            for (var i = 0; i < probes.Length; i++)
+            {
+                try
+                {
+                    probes[i].Callback(a1, a2, a3);
+                }
+                catch (Exception ex)
+                {
+                    Fault(probes[i], ex);
+                }
+            }
+        }
+        finally
+        {
+            GracePeriod.Exit(reader, parity);
+        }
     }
 }
 
@@ -161,13 +277,41 @@ public sealed class Hook<T1, T2, T3, T4> : ProbeSite<Action<T1, T2, T3, T4>>
     {
         if (_probes is not null)
         {
-            FireSlow(new Args(a1, a2, a3, a4));
+            FireSlow(a1, a2, a3, a4);
         }
     }
 
-    private readonly struct Args(T1 a1, T2 a2, T3 a3, T4 a4) : IProbeInvoker<Action<T1, T2, T3, T4>>
+    // Out of line, so Fire stays a load and a branch (kernel: __DO_TRACE behind the static branch).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void FireSlow(T1 a1, T2 a2, T3 a3, T4 a4)
     {
-        public void Invoke(Action<T1, T2, T3, T4> probe) => probe(a1, a2, a3, a4);
+        var reader = ThreadTraceState.Current;
+        var parity = GracePeriod.Enter(reader);
+        try
+        {
+            // Re-read after entering: Synchronize relies on this read following the in-flight increment.
+            var probes = Probes;
+            if (probes is null)
+            {
+                return;
+            }
+
+            for (var i = 0; i < probes.Length; i++)
+            {
+                try
+                {
+                    probes[i].Callback(a1, a2, a3, a4);
+                }
+                catch (Exception ex)
+                {
+                    Fault(probes[i], ex);
+                }
+            }
+        }
+        finally
+        {
+            GracePeriod.Exit(reader, parity);
+        }
     }
 }
 
@@ -201,13 +345,41 @@ public sealed class Hook<T1, T2, T3, T4, T5> : ProbeSite<Action<T1, T2, T3, T4, 
     {
         if (_probes is not null)
         {
-            FireSlow(new Args(a1, a2, a3, a4, a5));
+            FireSlow(a1, a2, a3, a4, a5);
         }
     }
 
-    private readonly struct Args(T1 a1, T2 a2, T3 a3, T4 a4, T5 a5) : IProbeInvoker<Action<T1, T2, T3, T4, T5>>
+    // Out of line, so Fire stays a load and a branch (kernel: __DO_TRACE behind the static branch).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void FireSlow(T1 a1, T2 a2, T3 a3, T4 a4, T5 a5)
     {
-        public void Invoke(Action<T1, T2, T3, T4, T5> probe) => probe(a1, a2, a3, a4, a5);
+        var reader = ThreadTraceState.Current;
+        var parity = GracePeriod.Enter(reader);
+        try
+        {
+            // Re-read after entering: Synchronize relies on this read following the in-flight increment.
+            var probes = Probes;
+            if (probes is null)
+            {
+                return;
+            }
+
+            for (var i = 0; i < probes.Length; i++)
+            {
+                try
+                {
+                    probes[i].Callback(a1, a2, a3, a4, a5);
+                }
+                catch (Exception ex)
+                {
+                    Fault(probes[i], ex);
+                }
+            }
+        }
+        finally
+        {
+            GracePeriod.Exit(reader, parity);
+        }
     }
 }
 
@@ -243,13 +415,41 @@ public sealed class Hook<T1, T2, T3, T4, T5, T6> : ProbeSite<Action<T1, T2, T3, 
     {
         if (_probes is not null)
         {
-            FireSlow(new Args(a1, a2, a3, a4, a5, a6));
+            FireSlow(a1, a2, a3, a4, a5, a6);
         }
     }
 
-    private readonly struct Args(T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6) : IProbeInvoker<Action<T1, T2, T3, T4, T5, T6>>
+    // Out of line, so Fire stays a load and a branch (kernel: __DO_TRACE behind the static branch).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void FireSlow(T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6)
     {
-        public void Invoke(Action<T1, T2, T3, T4, T5, T6> probe) => probe(a1, a2, a3, a4, a5, a6);
+        var reader = ThreadTraceState.Current;
+        var parity = GracePeriod.Enter(reader);
+        try
+        {
+            // Re-read after entering: Synchronize relies on this read following the in-flight increment.
+            var probes = Probes;
+            if (probes is null)
+            {
+                return;
+            }
+
+            for (var i = 0; i < probes.Length; i++)
+            {
+                try
+                {
+                    probes[i].Callback(a1, a2, a3, a4, a5, a6);
+                }
+                catch (Exception ex)
+                {
+                    Fault(probes[i], ex);
+                }
+            }
+        }
+        finally
+        {
+            GracePeriod.Exit(reader, parity);
+        }
     }
 }
 
@@ -287,13 +487,41 @@ public sealed class Hook<T1, T2, T3, T4, T5, T6, T7> : ProbeSite<Action<T1, T2, 
     {
         if (_probes is not null)
         {
-            FireSlow(new Args(a1, a2, a3, a4, a5, a6, a7));
+            FireSlow(a1, a2, a3, a4, a5, a6, a7);
         }
     }
 
-    private readonly struct Args(T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7) : IProbeInvoker<Action<T1, T2, T3, T4, T5, T6, T7>>
+    // Out of line, so Fire stays a load and a branch (kernel: __DO_TRACE behind the static branch).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void FireSlow(T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7)
     {
-        public void Invoke(Action<T1, T2, T3, T4, T5, T6, T7> probe) => probe(a1, a2, a3, a4, a5, a6, a7);
+        var reader = ThreadTraceState.Current;
+        var parity = GracePeriod.Enter(reader);
+        try
+        {
+            // Re-read after entering: Synchronize relies on this read following the in-flight increment.
+            var probes = Probes;
+            if (probes is null)
+            {
+                return;
+            }
+
+            for (var i = 0; i < probes.Length; i++)
+            {
+                try
+                {
+                    probes[i].Callback(a1, a2, a3, a4, a5, a6, a7);
+                }
+                catch (Exception ex)
+                {
+                    Fault(probes[i], ex);
+                }
+            }
+        }
+        finally
+        {
+            GracePeriod.Exit(reader, parity);
+        }
     }
 }
 
@@ -333,12 +561,40 @@ public sealed class Hook<T1, T2, T3, T4, T5, T6, T7, T8> : ProbeSite<Action<T1, 
     {
         if (_probes is not null)
         {
-            FireSlow(new Args(a1, a2, a3, a4, a5, a6, a7, a8));
+            FireSlow(a1, a2, a3, a4, a5, a6, a7, a8);
         }
     }
 
-    private readonly struct Args(T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7, T8 a8) : IProbeInvoker<Action<T1, T2, T3, T4, T5, T6, T7, T8>>
+    // Out of line, so Fire stays a load and a branch (kernel: __DO_TRACE behind the static branch).
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void FireSlow(T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7, T8 a8)
     {
-        public void Invoke(Action<T1, T2, T3, T4, T5, T6, T7, T8> probe) => probe(a1, a2, a3, a4, a5, a6, a7, a8);
+        var reader = ThreadTraceState.Current;
+        var parity = GracePeriod.Enter(reader);
+        try
+        {
+            // Re-read after entering: Synchronize relies on this read following the in-flight increment.
+            var probes = Probes;
+            if (probes is null)
+            {
+                return;
+            }
+
+            for (var i = 0; i < probes.Length; i++)
+            {
+                try
+                {
+                    probes[i].Callback(a1, a2, a3, a4, a5, a6, a7, a8);
+                }
+                catch (Exception ex)
+                {
+                    Fault(probes[i], ex);
+                }
+            }
+        }
+        finally
+        {
+            GracePeriod.Exit(reader, parity);
+        }
     }
 }
