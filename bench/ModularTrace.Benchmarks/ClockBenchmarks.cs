@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.Versioning;
 using BenchmarkDotNet.Attributes;
 
 namespace ModularTrace.Benchmarks;
@@ -14,6 +15,10 @@ public class ClockBenchmarks
 
     [Benchmark(Baseline = true)]
     public long StopwatchTimestamp() => Stopwatch.GetTimestamp();
+
+    [Benchmark]
+    [UnsupportedOSPlatform("windows")]
+    public long ClockGettimeDirect() => NativeClock.MonotonicNanoseconds();
 
     [Benchmark]
     public long TickCount64() => Environment.TickCount64;

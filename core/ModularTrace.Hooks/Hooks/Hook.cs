@@ -21,7 +21,10 @@ public abstract class Hook
     // null means no probe, as the kernel's NULL funcs pointer.
     private protected Array? _probes;
 
-    private long _faults;
+    // What a hook nobody looks at does not need: its signature (made on first use), registry and fault count live in
+    // one object made on first use, so an idle hook is its probe pointer, name and argument names (64 B at 3
+    // arguments; issue #23).
+    private HookState? _state;
 
     private protected Hook(string name, Type[] types, string[] argumentNames)
     {
@@ -31,14 +34,33 @@ public abstract class Hook
             throw new ArgumentException($"Hook '{name}' has {types.Length} arguments but {argumentNames.Length} names.", nameof(argumentNames));
         }
 
-        Signature = new HookSignature(name, types.Select((type, i) => new HookArgument(argumentNames[i], type)));
+        // The arrays are the arity constructor's temporaries: validated here, not kept (the subclass keeps the names).
+        HookSignature.Validate(name, types, argumentNames);
+        Name = name;
     }
 
     /// <summary>The hook name, unique within a registry.</summary>
-    public string Name => Signature.Name;
+    public string Name { get; }
 
     /// <summary>The name and typed arguments, with the prototype and its CRC.</summary>
-    public HookSignature Signature { get; }
+    public HookSignature Signature
+    {
+        get
+        {
+            var state = State;
+            var signature = Volatile.Read(ref state.Signature);
+            if (signature is null)
+            {
+                // Racing threads build equal signatures; either may win.
+                var types = GetType().GenericTypeArguments;
+                var names = ArgumentNames();
+                signature = new HookSignature(Name, types.Select((type, i) => new HookArgument(names[i], type)));
+                Volatile.Write(ref state.Signature, signature);
+            }
+
+            return signature;
+        }
+    }
 
     /// <summary>Whether at least one probe is attached; compute costly arguments only when this is true.</summary>
     public bool IsEnabled => _probes is not null;
@@ -47,12 +69,25 @@ public abstract class Hook
     public int ProbeCount => _probes?.Length ?? 0;
 
     /// <summary>How many probe invocations threw (each such probe was then detached).</summary>
-    public long FaultCount => Interlocked.Read(ref _faults);
+    public long FaultCount => _state is { } state ? Interlocked.Read(ref state.Faults) : 0;
 
     /// <summary>The registry this hook belongs to, once registered.</summary>
     /// <remarks>Internal: a module holding one hook must not reach the others through it (each hook a module uses is
     /// declared and CRC-checked at load).</remarks>
-    internal HookRegistry? Registry { get; set; }
+    internal HookRegistry? Registry
+    {
+        get => _state?.Registry;
+        set => State.Registry = value;
+    }
+
+    private HookState State
+    {
+        get
+        {
+            var state = Volatile.Read(ref _state);
+            return state ?? Interlocked.CompareExchange(ref _state, new HookState(), null) ?? _state!;
+        }
+    }
 
     /// <summary>The attached probes in calling order.</summary>
     public abstract ImmutableArray<ProbeInfo> GetProbes();
@@ -82,12 +117,23 @@ public abstract class Hook
 
     private protected void CountFault(object? owner, Exception exception)
     {
-        Interlocked.Increment(ref _faults);
+        Interlocked.Increment(ref State.Faults);
         Registry?.ReportProbeFault(new ProbeFault(this, owner, exception));
     }
 
+    /// <summary>The argument names in declaration order (a new array; kept by the arity subclass as fields).</summary>
+    private protected abstract string[] ArgumentNames();
+
     /// <inheritdoc />
     public override string ToString() => Signature.Prototype;
+
+    // Fields, not properties, so Interlocked and Volatile can take them by reference.
+    private sealed class HookState
+    {
+        public HookSignature? Signature;
+        public HookRegistry? Registry;
+        public long Faults;
+    }
 }
 
 /// <summary>A probe as listed by <see cref="Hook.GetProbes"/>.</summary>

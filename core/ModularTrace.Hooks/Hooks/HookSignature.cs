@@ -47,6 +47,37 @@ public sealed class HookSignature : IEquatable<HookSignature>
         Arguments = args;
     }
 
+    /// <summary>The constructor's checks on a hook's parts without building the signature (a hook makes it on first use).</summary>
+    /// <exception cref="ArgumentException">A name is not an identifier, is duplicated, or a type is unsupported.</exception>
+    internal static void Validate(string name, ReadOnlySpan<Type> types, ReadOnlySpan<string> argumentNames)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (!IsIdentifier(name))
+        {
+            throw new ArgumentException($"Hook name '{name}' is not an identifier ([A-Za-z_][A-Za-z0-9_]*, at most 64 characters).", nameof(name));
+        }
+
+        for (var i = 0; i < argumentNames.Length; i++)
+        {
+            var arg = argumentNames[i];
+            if (!IsIdentifier(arg))
+            {
+                throw new ArgumentException($"Hook '{name}': argument name '{arg}' is not an identifier.", nameof(argumentNames));
+            }
+
+            // At most 8 arguments: pairwise is cheaper than a set.
+            for (var j = 0; j < i; j++)
+            {
+                if (string.Equals(argumentNames[j], arg, StringComparison.Ordinal))
+                {
+                    throw new ArgumentException($"Hook '{name}': argument name '{arg}' appears twice.", nameof(argumentNames));
+                }
+            }
+
+            _ = HookTypes.NameOf(types[i]);
+        }
+    }
+
     // Made on first use (symvers, modpost, a module load): a hook nobody looks at does not carry its prototype text.
     private string? _prototype;
     private long _crc = -1;

@@ -125,50 +125,22 @@ public abstract class ProbeSite<TProbe> : Hook
         return -1;
     }
 
-    /// <summary>Calls every attached probe; the out-of-line part of each arity's <c>Fire</c>.</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private protected void FireSlow<TArgs>(TArgs args)
-        where TArgs : struct, IProbeInvoker<TProbe>
+    /// <summary>The probe array as the firing path reads it (see each arity's <c>FireSlow</c>).</summary>
+    private protected ProbeEntry<TProbe>[]? Probes
     {
-        var reader = ThreadTraceState.Current;
-        var parity = GracePeriod.Enter(reader);
-        try
-        {
-            // Re-read after entering: Synchronize relies on this read following the in-flight increment.
-            var probes = Current;
-            if (probes is null)
-            {
-                return;
-            }
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Current;
+    }
 
-            for (var i = 0; i < probes.Length; i++)
-            {
-                try
-                {
-                    args.Invoke(probes[i].Callback);
-                }
-                catch (Exception ex)
-                {
-                    // Never into the traced program: count, detach this probe, report once (kernel: WARN_ONCE).
-                    Detach(probes[i].Callback);
-                    CountFault(probes[i].Owner, ex);
-                }
-            }
-        }
-        finally
-        {
-            GracePeriod.Exit(reader, parity);
-        }
+    /// <summary>A probe threw while firing: never into the traced program; count, detach it, report once (kernel: WARN_ONCE).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private protected void Fault(in ProbeEntry<TProbe> probe, Exception exception)
+    {
+        Detach(probe.Callback);
+        CountFault(probe.Owner, exception);
     }
 }
 
 /// <summary>One attached probe.</summary>
 internal readonly record struct ProbeEntry<TProbe>(TProbe Callback, int Priority, object? Owner)
     where TProbe : Delegate;
-
-/// <summary>Carries one firing's arguments to each probe without boxing or closures.</summary>
-internal interface IProbeInvoker<in TProbe>
-    where TProbe : Delegate
-{
-    void Invoke(TProbe probe);
-}

@@ -14,18 +14,48 @@ public sealed class PrintFormat
 {
     private readonly ImmutableArray<Segment> _segments;
 
-    private PrintFormat(string template, ImmutableArray<Segment> segments, string kernelText)
+    private PrintFormat(string template, ImmutableArray<Segment> segments)
     {
         Template = template;
         _segments = segments;
-        KernelText = kernelText;
     }
 
     /// <summary>The template as given.</summary>
     public string Template { get; }
 
     /// <summary>The kernel-style text: <c>"prev_comm=%s ...", REC->prev_comm, ...</c>.</summary>
-    public string KernelText { get; }
+    /// <remarks>Made from the segments on each call (format files, CTF metadata), not kept: an event's memory is
+    /// mostly such text (issue #23).</remarks>
+    public string KernelText
+    {
+        get
+        {
+            var printf = new StringBuilder();
+            var args = new StringBuilder();
+            foreach (var segment in _segments)
+            {
+                if (segment.Field is not { } segmentField)
+                {
+                    foreach (var c in segment.Literal!)
+                    {
+                        _ = c switch
+                        {
+                            '%' => printf.Append("%%"),
+                            '"' => printf.Append("\\\""),
+                            _ => printf.Append(c),
+                        };
+                    }
+
+                    continue;
+                }
+
+                printf.Append(PrintfSpec(segmentField, segment.Hex));
+                args.Append(", ").Append(segmentField.Type == FieldType.DataLoc ? $"__get_str({segmentField.Name})" : $"REC->{segmentField.Name}");
+            }
+
+            return "\"" + printf + "\"" + args;
+        }
+    }
 
     /// <summary>Parses a template against a layout.</summary>
     /// <exception cref="FormatException">Unbalanced braces, an unknown field (the valid ones are listed) or spec.</exception>
@@ -35,15 +65,12 @@ public sealed class PrintFormat
         ArgumentNullException.ThrowIfNull(layout);
         var segments = ImmutableArray.CreateBuilder<Segment>();
         var literal = new StringBuilder();
-        var printf = new StringBuilder();
-        var args = new List<string>();
         for (var i = 0; i < template.Length; i++)
         {
             var c = template[i];
             if ((c == '{' || c == '}') && i + 1 < template.Length && template[i + 1] == c)
             {
                 literal.Append(c);
-                printf.Append(c);
                 i++;
                 continue;
             }
@@ -56,7 +83,6 @@ public sealed class PrintFormat
             if (c != '{')
             {
                 literal.Append(c);
-                printf.Append(c == '%' ? "%%" : c == '"' ? "\\\"" : c.ToString());
                 continue;
             }
 
@@ -88,8 +114,6 @@ public sealed class PrintFormat
             }
 
             segments.Add(new Segment(null, field, hex));
-            printf.Append(PrintfSpec(field, hex));
-            args.Add(field.Type == FieldType.DataLoc ? $"__get_str({field.Name})" : $"REC->{field.Name}");
             i = end;
         }
 
@@ -98,8 +122,7 @@ public sealed class PrintFormat
             segments.Add(new Segment(literal.ToString(), null, false));
         }
 
-        var kernel = "\"" + printf + "\"" + string.Concat(args.Select(arg => ", " + arg));
-        return new PrintFormat(template, segments.ToImmutable(), kernel);
+        return new PrintFormat(template, segments.ToImmutable());
     }
 
     /// <summary>Appends the formatted record to <paramref name="output"/>.</summary>
