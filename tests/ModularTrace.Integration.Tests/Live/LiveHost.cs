@@ -139,7 +139,7 @@ internal sealed partial class LiveHost : IDisposable
     /// <summary>Sends SIGTERM, as <c>kill PID</c> does.</summary>
     public void Terminate()
     {
-        using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-TERM", Attach }, UseShellExecute = false })!;
+        using var kill = Process.Start(new ProcessStartInfo("/usr/bin/kill") { ArgumentList = { "-TERM", Attach }, UseShellExecute = false })!;
         Assert.True(kill.WaitForExit(TimeSpan.FromSeconds(30)));
         Assert.Equal(0, kill.ExitCode);
     }
@@ -151,10 +151,32 @@ internal sealed partial class LiveHost : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    // SIGTERM first, so the host unloads its modules (removing a plugin-mode module's private copy) and its socket, as
+    // a user's Ctrl-C would; SIGKILL only if it does not stop, and then its socket is removed here. A host the test
+    // itself stopped (SIGKILL tests check the stale socket it leaves) is left as it is.
     public void Dispose()
     {
+        var running = !_process.HasExited;
+        try
+        {
+            if (running)
+            {
+                using var term = Process.Start(new ProcessStartInfo("/usr/bin/kill") { ArgumentList = { "-TERM", Attach }, UseShellExecute = false });
+                term?.WaitForExit(TimeSpan.FromSeconds(10));
+                _process.WaitForExit(TimeSpan.FromSeconds(30));
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Exited meanwhile.
+        }
+
         Kill(_process);
         _process.Dispose();
+        if (running)
+        {
+            File.Delete(SocketPath);
+        }
     }
 
     private static void Kill(Process process)

@@ -202,7 +202,7 @@ public sealed partial class LiveReaderLossTests
         {
             if (graceful)
             {
-                using var kill = Process.Start(new ProcessStartInfo("kill") { ArgumentList = { "-INT", Pid.ToString(CultureInfo.InvariantCulture) }, UseShellExecute = false })!;
+                using var kill = Process.Start(new ProcessStartInfo("/usr/bin/kill") { ArgumentList = { "-INT", Pid.ToString(CultureInfo.InvariantCulture) }, UseShellExecute = false })!;
                 kill.WaitForExit();
             }
             else
