@@ -137,11 +137,13 @@ internal sealed partial class LiveHost : IDisposable
     public MtraceResult Run(params string[] args) => Mtrace.RunIn(RepoFiles.Root, [.. args, "--attach", Attach]);
 
     /// <summary>Sends SIGTERM, as <c>kill PID</c> does.</summary>
-    public void Terminate()
+    public void Terminate() => Assert.True(SendTerm(), "kill -TERM failed");
+
+    // kill -TERM PID; true when kill ran and succeeded.
+    private bool SendTerm()
     {
         using var kill = Process.Start(new ProcessStartInfo("/usr/bin/kill") { ArgumentList = { "-TERM", Attach }, UseShellExecute = false })!;
-        Assert.True(kill.WaitForExit(TimeSpan.FromSeconds(30)));
-        Assert.Equal(0, kill.ExitCode);
+        return kill.WaitForExit(TimeSpan.FromSeconds(30)) && kill.ExitCode == 0;
     }
 
     /// <summary>Sends SIGKILL: the host gets no chance to clean up.</summary>
@@ -161,8 +163,7 @@ internal sealed partial class LiveHost : IDisposable
         {
             if (running)
             {
-                using var term = Process.Start(new ProcessStartInfo("/usr/bin/kill") { ArgumentList = { "-TERM", Attach }, UseShellExecute = false });
-                term?.WaitForExit(TimeSpan.FromSeconds(10));
+                SendTerm();
                 _process.WaitForExit(TimeSpan.FromSeconds(30));
             }
         }
