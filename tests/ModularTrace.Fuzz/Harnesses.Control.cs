@@ -12,10 +12,19 @@ namespace ModularTrace.Fuzz;
 
 internal static partial class Harnesses
 {
+    // Under afl, fuzz.sh names a directory of the campaign's own and removes it: afl ends this process with SIGKILL.
+    // Otherwise (--replay, --show) the process makes its own and removes it as it exits.
     private static readonly Lazy<string> s_socketDirectory = new(() =>
     {
+        if (Environment.GetEnvironmentVariable("MTRACE_FUZZ_SOCKETS") is { Length: > 0 } given)
+        {
+            Directory.CreateDirectory(given);
+            return given;
+        }
+
         var directory = Path.Combine(Path.GetTempPath(), $"mtrace-fuzz-{Environment.ProcessId}");
         Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Directory.Delete(directory, recursive: true);
         return directory;
     });
 
