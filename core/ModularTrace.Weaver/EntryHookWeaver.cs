@@ -53,7 +53,7 @@ internal static class EntryHookWeaver
             foreach (var method in type.Methods.Where(m => m.HasBody && !m.IsConstructor && !m.IsSpecialName && !m.HasGenericParameters && !m.IsAbstract))
             {
                 var hookName = FunctionHooks.HookName(type.FullName + "." + method.Name);
-                var problem = method.Parameters.Count > 8 ? "more than 8 parameters"
+                var problem = method.Parameters.Count > Hook.MaxArguments ? $"more than {Hook.MaxArguments} parameters"
                     : method.Parameters.FirstOrDefault(p => !s_supported.Contains(p.ParameterType.FullName)) is { } bad ? $"parameter '{bad.Name}' is {bad.ParameterType.FullName}"
                     : method.Parameters.FirstOrDefault(p => !HookSignature.IsIdentifier(p.Name)) is { } unnamed ? $"parameter name '{unnamed.Name}'"
                     : !HookSignature.IsIdentifier(hookName) ? $"hook name '{hookName}' is longer than 64 characters"
