@@ -17,7 +17,13 @@ namespace ModularTrace.Benchmarks;
 /// </summary>
 internal sealed class ExitEventHost
 {
-    public ExitEventHost(TraceClock clock, int bufferSize)
+    /// <param name="clock">The session's clock.</param>
+    /// <param name="bufferSize">Bytes per ring.</param>
+    /// <param name="record">
+    /// Attach the way the sample modules do since issue #19 (<see cref="Modules.ModuleContext"/>'s Record: the reserve /
+    /// commit around an assign delegate) instead of the hand-written probe body they had before.
+    /// </param>
+    public ExitEventHost(TraceClock clock, int bufferSize, bool record = false)
     {
         Session = new TraceSession(new Events.TraceOptions { BufferSize = bufferSize, Overwrite = false, Clock = clock });
         Hook = new Hook<string, int, int>("sched_process_exit", "comm", "pid", "prio");
@@ -25,21 +31,41 @@ internal sealed class ExitEventHost
         var comm = b.Chars("comm", 16);
         var pid = b.S32("pid");
         var prio = b.S32("prio");
-        Event = Session.Define("sched", "sched_process_exit", new EventClass("sched_process_template", b.Build(), "comm={comm} pid={pid} prio={prio}"));
-        // The probe body of modules/ModularTrace.Module.Sched (DefineExit), verbatim.
-        Hook.Attach((c, p, pr) =>
+        var eventClass = new EventClass("sched_process_template", b.Build(), "comm={comm} pid={pid} prio={prio}");
+        if (record)
         {
-            var w = Event.Reserve();
-            if (!w.IsReserved)
+            // modules/ModularTrace.Module.Sched (DefineExit), verbatim.
+            var registry = new HookRegistry();
+            registry.Register(Hook);
+            var owner = new object();
+            var context = new Modules.ModuleContext("sched", registry, Session, ["sched_process_exit"], owner);
+            Event = context.DefineEvent("sched", "sched_process_exit", eventClass);
+            context.Record(context.Hook<Hook<string, int, int>>("sched_process_exit"), Event, (ref w, c, p, pr) =>
             {
-                return;
-            }
+                w.Set(comm, c);
+                w.Set(pid, p);
+                w.Set(prio, pr);
+            });
+        }
+        else
+        {
+            Event = Session.Define("sched", "sched_process_exit", eventClass);
+            // The sched module's probe body before Record (issue #19), as a module may still write it.
+            Hook.Attach((c, p, pr) =>
+            {
+                var w = Event.Reserve();
+                if (!w.IsReserved)
+                {
+                    return;
+                }
 
-            w.Set(comm, c);
-            w.Set(pid, p);
-            w.Set(prio, pr);
-            w.Commit();
-        });
+                w.Set(comm, c);
+                w.Set(pid, p);
+                w.Set(prio, pr);
+                w.Commit();
+            });
+        }
+
         Event.IsEnabled = true;
     }
 

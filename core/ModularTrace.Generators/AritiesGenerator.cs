@@ -10,10 +10,12 @@ namespace ModularTrace.Generators;
 /// <summary>
 /// Writes the code that exists once per hook arity (0 to <see cref="MaxArity"/> arguments), as the BCL has one
 /// <c>Action&lt;...&gt;</c> per arity. A project asks for a part through the MSBuild property
-/// <c>ModularTraceArities</c> (semicolon-separated, made compiler-visible by the project):
+/// <c>ModularTraceArities</c> (comma-separated: MSBuild passes a semicolon on as an item separator; made compiler-visible by the project):
 /// <list type="bullet">
 /// <item><c>Hooks</c>: <c>NullaryHook</c> and <c>Hook&lt;T1&gt;</c> to <c>Hook&lt;T1..T8&gt;</c> (ModularTrace.Hooks);</item>
-/// <item><c>DynamicProbes</c>: <c>DynamicProbes.Attach1..Attach8</c>, the typed probes of dynamic events (ModularTrace.Tracing).</item>
+/// <item><c>DynamicProbes</c>: <c>DynamicProbes.Attach1..Attach8</c>, the typed probes of dynamic events (ModularTrace.Tracing);</item>
+/// <item><c>EventAssign</c>: the <c>EventAssign&lt;T1..Tn&gt;</c> delegates, an event's assign step (ModularTrace.Tracing);</item>
+/// <item><c>Record</c>: <c>ModuleContext.Record</c> per arity, the reserve/assign/commit probe (ModularTrace.Contract).</item>
 /// </list>
 /// Before this, both were written out by hand with a comment saying "keep the arities in step".
 /// </summary>
@@ -40,6 +42,12 @@ public sealed class AritiesGenerator : IIncrementalGenerator
                     case "DynamicProbes":
                         output.AddSource("DynamicProbes.Arities.g.cs", SourceText.From(DynamicProbes(), Encoding.UTF8));
                         break;
+                    case "EventAssign":
+                        output.AddSource("EventAssign.Arities.g.cs", SourceText.From(EventAssign(), Encoding.UTF8));
+                        break;
+                    case "Record":
+                        output.AddSource("ModuleContext.Record.g.cs", SourceText.From(Record(), Encoding.UTF8));
+                        break;
                     default:
                         output.ReportDiagnostic(Diagnostic.Create(UnknownPart, Location.None, part));
                         break;
@@ -53,7 +61,7 @@ public sealed class AritiesGenerator : IIncrementalGenerator
     private static readonly DiagnosticDescriptor UnknownPart = new(
         "MTGEN001",
         "Unknown ModularTraceArities part",
-        "ModularTraceArities names '{0}', which is not a part this generator writes (Hooks, DynamicProbes)",
+        "ModularTraceArities names '{0}', which is not a part this generator writes (Hooks, DynamicProbes, EventAssign, Record)",
         "ModularTrace.Generators",
         DiagnosticSeverity.Error,
         isEnabledByDefault: true);
@@ -198,6 +206,105 @@ public sealed class AritiesGenerator : IIncrementalGenerator
                     }
 
                 """);
+        }
+
+        s.Append("}\n");
+        return s.ToString();
+    }
+
+    /// <summary>
+    /// The assign step's delegates, <c>EventAssign</c> and <c>EventAssign&lt;T1&gt;</c> to
+    /// <c>EventAssign&lt;T1..T8&gt;</c>: the kernel's TP_fast_assign, given the reserved record and the hook's arguments.
+    /// </summary>
+    internal static string EventAssign()
+    {
+        var s = new StringBuilder(Header);
+        s.Append("namespace ModularTrace.Events;\n");
+        for (var n = 0; n <= MaxArity; n++)
+        {
+            var generic = n == 0 ? "" : $"<{List(n, "in T{0}")}>";
+            s.Append('\n');
+            s.Append(Invariant($"/// <summary>An event's assign step for a hook with {n} argument{(n == 1 ? "" : "s")} (the kernel's TP_fast_assign): sets the fields of the reserved record from the hook's arguments. Reserving and committing are done around it (<c>ModuleContext.Record</c>).</summary>\n"));
+            for (var i = 1; i <= n; i++)
+            {
+                s.Append(Invariant($"/// <typeparam name=\"T{i}\">Argument {i}'s type.</typeparam>\n"));
+            }
+
+            s.Append("/// <param name=\"writer\">The reserved record.</param>\n");
+            for (var i = 1; i <= n; i++)
+            {
+                s.Append(Invariant($"/// <param name=\"a{i}\">Argument {i}.</param>\n"));
+            }
+
+            s.Append(Invariant($"public delegate void EventAssign{generic}(ref EventWriter writer{(n == 0 ? "" : ", " + List(n, "T{0} a{0}"))});\n"));
+        }
+
+        return s.ToString();
+    }
+
+    /// <summary>
+    /// <c>ModuleContext.Record</c>, one pair per arity (arity 0: one): attach a probe that reserves a record of the
+    /// event, runs the assign step and commits, giving the slot back if the assign step throws.
+    /// </summary>
+    internal static string Record()
+    {
+        var s = new StringBuilder(Header);
+        s.Append("using ModularTrace.Events;\nusing ModularTrace.Hooks;\n\nnamespace ModularTrace.Modules;\n\npublic sealed partial class ModuleContext\n{");
+        for (var n = 0; n <= MaxArity; n++)
+        {
+            var types = List(n, "T{0}");
+            var generic = n == 0 ? "" : $"<{types}>";
+            var hook = n == 0 ? "NullaryHook" : $"Hook<{types}>";
+            var args = List(n, "a{0}");
+            var assignArgs = n == 0 ? "" : ", " + args;
+            var typeDocs = string.Concat(Enumerable.Range(1, n).Select(i => Invariant($"\n    /// <typeparam name=\"T{i}\">Argument {i}'s type.</typeparam>")));
+            for (var sized = 0; sized <= (n == 0 ? 0 : 1); sized++)
+            {
+                var sizeParameter = sized == 1 ? $"Func<{types}, int> dynamicBytes, " : "";
+                var reserve = sized == 1 ? $"ev.Reserve(dynamicBytes({args}))" : "ev.Reserve()";
+                var sizeDoc = sized == 1 ? "\n    /// <param name=\"dynamicBytes\">The room the record's <c>__data_loc</c> strings need, from the arguments (<c>TraceEvent.SizeOf(text)</c> per string).</param>" : "";
+                var sizeCheck = sized == 1 ? "\n        ArgumentNullException.ThrowIfNull(dynamicBytes);" : "";
+                s.Append(Invariant($$"""
+
+                        /// <summary>
+                        /// Records <paramref name="ev"/> each time <paramref name="hook"/> fires: reserves a record, runs
+                        /// <paramref name="assign"/> on it (the kernel's TP_fast_assign) and commits it; a record the assign step
+                        /// throws in is given back, never published half-written. The probe is owned by this module and has the
+                        /// default priority (<see cref="Attach{TProbe}"/> takes another).
+                        /// </summary>{{typeDocs}}
+                        /// <param name="hook">A hook the module declared (<see cref="Hook{THook}"/>).</param>
+                        /// <param name="ev">An event this module defined (<see cref="DefineEvent"/>).</param>{{sizeDoc}}
+                        /// <param name="assign">Sets the record's fields from the hook's arguments.</param>
+                        /// <exception cref="InvalidOperationException">The module did not declare the hook, or did not define the event.</exception>
+                        public void Record{{generic}}({{hook}} hook, TraceEvent ev, {{sizeParameter}}EventAssign{{generic}} assign)
+                        {
+                            ArgumentNullException.ThrowIfNull(ev);{{sizeCheck}}
+                            ArgumentNullException.ThrowIfNull(assign);
+                            RequireOwn(ev);
+                            Attach(hook, ({{args}}) =>
+                            {
+                                var writer = {{reserve}};
+                                if (!writer.IsReserved)
+                                {
+                                    return;
+                                }
+
+                                try
+                                {
+                                    assign(ref writer{{assignArgs}});
+                                }
+                                catch
+                                {
+                                    writer.Discard();
+                                    throw;
+                                }
+
+                                writer.Commit();
+                            });
+                        }
+
+                    """));
+            }
         }
 
         s.Append("}\n");

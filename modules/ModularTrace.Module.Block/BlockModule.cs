@@ -25,21 +25,14 @@ public sealed class BlockModule : ITraceModule
         var comm = i.Chars("comm", 16);
         var issue = context.DefineEvent("block", "block_rq_issue", new EventClass("block_rq_issue", i.Build(),
             "dev=0x{dev:x} {rwbs} {sector} + {nr_sector} [{comm}] pid={pid}"));
-        context.Attach(context.Hook<Hook<uint, ulong, uint, string, int, string>>("block_rq_issue"), (d, s, n, r, p, c) =>
+        context.Record(context.Hook<Hook<uint, ulong, uint, string, int, string>>("block_rq_issue"), issue, (ref w, d, s, n, r, p, c) =>
         {
-            var w = issue.Reserve();
-            if (!w.IsReserved)
-            {
-                return;
-            }
-
             w.Set(dev, d);
             w.Set(sector, s);
             w.Set(nrSector, n);
             w.Set(rwbs, r);
             w.Set(pid, p);
             w.Set(comm, c);
-            w.Commit();
         });
 
         var c = new EventLayoutBuilder();
@@ -51,21 +44,14 @@ public sealed class BlockModule : ITraceModule
         var latency = c.U64("latency_ns");
         var complete = context.DefineEvent("block", "block_rq_complete", new EventClass("block_rq_complete", c.Build(),
             "dev=0x{dev:x} {rwbs} {sector} + {nr_sector} [{error}] latency_ns={latency_ns}"));
-        context.Attach(context.Hook<Hook<uint, ulong, uint, string, int, ulong>>("block_rq_complete"), (d, s, n, r, e, l) =>
+        context.Record(context.Hook<Hook<uint, ulong, uint, string, int, ulong>>("block_rq_complete"), complete, (ref w, d, s, n, r, e, l) =>
         {
-            var w = complete.Reserve();
-            if (!w.IsReserved)
-            {
-                return;
-            }
-
             w.Set(cdev, d);
             w.Set(csector, s);
             w.Set(cnr, n);
             w.Set(crwbs, r);
             w.Set(error, e);
             w.Set(latency, l);
-            w.Commit();
         });
     }
 }

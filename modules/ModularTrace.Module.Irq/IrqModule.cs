@@ -20,34 +20,20 @@ public sealed class IrqModule : ITraceModule
         var irq = e.S32("irq");
         var name = e.DynamicString("name");
         var entry = context.DefineEvent("irq", "irq_handler_entry", new EventClass("irq_handler_entry", e.Build(), "irq={irq} name={name}"));
-        context.Attach(context.Hook<Hook<int, string>>("irq_handler_entry"), (i, n) =>
+        context.Record(context.Hook<Hook<int, string>>("irq_handler_entry"), entry, (_, n) => TraceEvent.SizeOf(n), (ref w, i, n) =>
         {
-            var w = entry.Reserve(TraceEvent.SizeOf(n));
-            if (!w.IsReserved)
-            {
-                return;
-            }
-
             w.Set(irq, i);
             w.Set(name, n);
-            w.Commit();
         });
 
         var x = new EventLayoutBuilder();
         var xirq = x.S32("irq");
         var ret = x.S32("ret");
         var exit = context.DefineEvent("irq", "irq_handler_exit", new EventClass("irq_handler_exit", x.Build(), "irq={irq} ret={ret}"));
-        context.Attach(context.Hook<Hook<int, int>>("irq_handler_exit"), (i, r) =>
+        context.Record(context.Hook<Hook<int, int>>("irq_handler_exit"), exit, (ref w, i, r) =>
         {
-            var w = exit.Reserve();
-            if (!w.IsReserved)
-            {
-                return;
-            }
-
             w.Set(xirq, i);
             w.Set(ret, r);
-            w.Commit();
         });
     }
 }

@@ -23,36 +23,22 @@ public sealed class MmModule : ITraceModule
         var migratetype = a.S32("migratetype");
         var alloc = context.DefineEvent("kmem", "mm_page_alloc", new EventClass("mm_page_alloc", a.Build(),
             "pfn=0x{pfn:x} order={order} migratetype={migratetype} gfp_flags=0x{gfp_flags:x}"));
-        context.Attach(context.Hook<Hook<ulong, int, uint, int>>("mm_page_alloc"), (p, o, g, m) =>
+        context.Record(context.Hook<Hook<ulong, int, uint, int>>("mm_page_alloc"), alloc, (ref w, p, o, g, m) =>
         {
-            var w = alloc.Reserve();
-            if (!w.IsReserved)
-            {
-                return;
-            }
-
             w.Set(pfn, p);
             w.Set(order, o);
             w.Set(gfp, g);
             w.Set(migratetype, m);
-            w.Commit();
         });
 
         var f = new EventLayoutBuilder();
         var fpfn = f.U64("pfn");
         var forder = f.S32("order");
         var free = context.DefineEvent("kmem", "mm_page_free", new EventClass("mm_page_free", f.Build(), "pfn=0x{pfn:x} order={order}"));
-        context.Attach(context.Hook<Hook<ulong, int>>("mm_page_free"), (p, o) =>
+        context.Record(context.Hook<Hook<ulong, int>>("mm_page_free"), free, (ref w, p, o) =>
         {
-            var w = free.Reserve();
-            if (!w.IsReserved)
-            {
-                return;
-            }
-
             w.Set(fpfn, p);
             w.Set(forder, o);
-            w.Commit();
         });
     }
 }

@@ -23,19 +23,12 @@ public sealed class NetModule : ITraceModule
         var name = x.DynamicString("name");
         var xmit = context.DefineEvent("net", "net_dev_xmit", new EventClass("net_dev_xmit", x.Build(),
             "dev={name} skbaddr=0x{skbaddr:x} len={len} rc={rc}"));
-        context.Attach(context.Hook<Hook<string, uint, int, ulong>>("net_dev_xmit"), (d, l, r, s) =>
+        context.Record(context.Hook<Hook<string, uint, int, ulong>>("net_dev_xmit"), xmit, (d, _, _, _) => TraceEvent.SizeOf(d), (ref w, d, l, r, s) =>
         {
-            var w = xmit.Reserve(TraceEvent.SizeOf(d));
-            if (!w.IsReserved)
-            {
-                return;
-            }
-
             w.Set(skbaddr, s);
             w.Set(len, l);
             w.Set(rc, r);
             w.Set(name, d);
-            w.Commit();
         });
 
         var r = new EventLayoutBuilder();
@@ -44,18 +37,11 @@ public sealed class NetModule : ITraceModule
         var rname = r.DynamicString("name");
         var receive = context.DefineEvent("net", "netif_receive_skb", new EventClass("net_dev_template", r.Build(),
             "dev={name} skbaddr=0x{skbaddr:x} len={len}"));
-        context.Attach(context.Hook<Hook<string, uint, ulong>>("netif_receive_skb"), (d, l, s) =>
+        context.Record(context.Hook<Hook<string, uint, ulong>>("netif_receive_skb"), receive, (d, _, _) => TraceEvent.SizeOf(d), (ref w, d, l, s) =>
         {
-            var w = receive.Reserve(TraceEvent.SizeOf(d));
-            if (!w.IsReserved)
-            {
-                return;
-            }
-
             w.Set(rskb, s);
             w.Set(rlen, l);
             w.Set(rname, d);
-            w.Commit();
         });
     }
 }

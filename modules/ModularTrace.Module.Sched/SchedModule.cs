@@ -40,17 +40,11 @@ public sealed class SchedModule : ITraceModule
 #endif
         var ev = context.DefineEvent("sched", "sched_switch", new EventClass("sched_switch", b.Build(), Print));
 #if HOOK_SWITCH_PREEMPT
-        context.Attach(context.Hook<Hook<bool, string, int, int, long, string, int, int>>("sched_switch"), (pre, pc, pp, ppr, ps, nc, np, npr) =>
+        context.Record(context.Hook<Hook<bool, string, int, int, long, string, int, int>>("sched_switch"), ev, (ref w, pre, pc, pp, ppr, ps, nc, np, npr) =>
 #else
-        context.Attach(context.Hook<Hook<string, int, int, long, string, int, int>>("sched_switch"), (pc, pp, ppr, ps, nc, np, npr) =>
+        context.Record(context.Hook<Hook<string, int, int, long, string, int, int>>("sched_switch"), ev, (ref w, pc, pp, ppr, ps, nc, np, npr) =>
 #endif
         {
-            var w = ev.Reserve();
-            if (!w.IsReserved)
-            {
-                return;
-            }
-
             w.Set(prevComm, pc);
             w.Set(prevPid, pp);
             w.Set(prevPrio, ppr);
@@ -61,7 +55,6 @@ public sealed class SchedModule : ITraceModule
 #if HOOK_SWITCH_PREEMPT
             w.Set(preempt, pre);
 #endif
-            w.Commit();
         });
     }
 
@@ -81,17 +74,11 @@ public sealed class SchedModule : ITraceModule
         var targetCpu = b.S32("target_cpu");
         var ev = context.DefineEvent("sched", "sched_wakeup", new EventClass("sched_wakeup_template", b.Build(), Print));
 #if HOOK_WAKEUP_SUCCESS
-        context.Attach(context.Hook<Hook<string, int, int, int, int>>("sched_wakeup"), (c, p, pr, s, t) =>
+        context.Record(context.Hook<Hook<string, int, int, int, int>>("sched_wakeup"), ev, (ref w, c, p, pr, s, t) =>
 #else
-        context.Attach(context.Hook<Hook<string, int, int, int>>("sched_wakeup"), (c, p, pr, t) =>
+        context.Record(context.Hook<Hook<string, int, int, int>>("sched_wakeup"), ev, (ref w, c, p, pr, t) =>
 #endif
         {
-            var w = ev.Reserve();
-            if (!w.IsReserved)
-            {
-                return;
-            }
-
             w.Set(comm, c);
             w.Set(pid, p);
             w.Set(prio, pr);
@@ -99,7 +86,6 @@ public sealed class SchedModule : ITraceModule
             w.Set(success, s);
 #endif
             w.Set(targetCpu, t);
-            w.Commit();
         });
     }
 
@@ -112,19 +98,12 @@ public sealed class SchedModule : ITraceModule
         var childPid = b.S32("child_pid");
         var ev = context.DefineEvent("sched", "sched_process_fork", new EventClass("sched_process_fork", b.Build(),
             "comm={parent_comm} pid={parent_pid} child_comm={child_comm} child_pid={child_pid}"));
-        context.Attach(context.Hook<Hook<string, int, string, int>>("sched_process_fork"), (pc, pp, cc, cp) =>
+        context.Record(context.Hook<Hook<string, int, string, int>>("sched_process_fork"), ev, (ref w, pc, pp, cc, cp) =>
         {
-            var w = ev.Reserve();
-            if (!w.IsReserved)
-            {
-                return;
-            }
-
             w.Set(parentComm, pc);
             w.Set(parentPid, pp);
             w.Set(childComm, cc);
             w.Set(childPid, cp);
-            w.Commit();
         });
     }
 
@@ -136,18 +115,11 @@ public sealed class SchedModule : ITraceModule
         var prio = b.S32("prio");
         var ev = context.DefineEvent("sched", "sched_process_exit", new EventClass("sched_process_template", b.Build(),
             "comm={comm} pid={pid} prio={prio}"));
-        context.Attach(context.Hook<Hook<string, int, int>>("sched_process_exit"), (c, p, pr) =>
+        context.Record(context.Hook<Hook<string, int, int>>("sched_process_exit"), ev, (ref w, c, p, pr) =>
         {
-            var w = ev.Reserve();
-            if (!w.IsReserved)
-            {
-                return;
-            }
-
             w.Set(comm, c);
             w.Set(pid, p);
             w.Set(prio, pr);
-            w.Commit();
         });
     }
 }

@@ -29,20 +29,13 @@ public sealed class VfsModule : ITraceModule
 #else
         const string OpenatHook = "sys_openat";
 #endif
-        context.Attach(context.Hook<Hook<int, string, int, int, long>>(OpenatHook), (d, f, fl, m, r) =>
+        context.Record(context.Hook<Hook<int, string, int, int, long>>(OpenatHook), openat, (_, f, _, _, _) => TraceEvent.SizeOf(f), (ref w, d, f, fl, m, r) =>
         {
-            var w = openat.Reserve(TraceEvent.SizeOf(f));
-            if (!w.IsReserved)
-            {
-                return;
-            }
-
             w.Set(dfd, d);
             w.Set(filename, f);
             w.Set(flags, fl);
             w.Set(mode, m);
             w.Set(ret, r);
-            w.Commit();
         });
 
         // DECLARE_EVENT_CLASS(vfs_rw) + two DEFINE_EVENTs.
@@ -55,19 +48,12 @@ public sealed class VfsModule : ITraceModule
         foreach (var name in new[] { "vfs_read", "vfs_write" })
         {
             var ev = context.DefineEvent("vfs", name, rw);
-            context.Attach(context.Hook<Hook<int, ulong, long, long>>(name), (f, c, p, r) =>
+            context.Record(context.Hook<Hook<int, ulong, long, long>>(name), ev, (ref w, f, c, p, r) =>
             {
-                var w = ev.Reserve();
-                if (!w.IsReserved)
-                {
-                    return;
-                }
-
                 w.Set(fd, f);
                 w.Set(count, c);
                 w.Set(pos, p);
                 w.Set(result, r);
-                w.Commit();
             });
         }
     }

@@ -21,18 +21,11 @@ public sealed class ServiceModule : ITraceModule
         var smethod = s.Chars("method", 8);
         var sroute = s.DynamicString("route");
         var start = context.DefineEvent("service", "request_start", new EventClass("request_start", s.Build(), "id={request_id} {method} {route}"));
-        context.Attach(context.Hook<Hook<long, string, string>>("http_request_start"), (id, method, route) =>
+        context.Record(context.Hook<Hook<long, string, string>>("http_request_start"), start, (_, _, route) => TraceEvent.SizeOf(route), (ref w, id, method, route) =>
         {
-            var w = start.Reserve(TraceEvent.SizeOf(route));
-            if (!w.IsReserved)
-            {
-                return;
-            }
-
             w.Set(sid, id);
             w.Set(smethod, method);
             w.Set(sroute, route);
-            w.Commit();
         });
 
         var p = new EventLayoutBuilder();
@@ -42,37 +35,23 @@ public sealed class ServiceModule : ITraceModule
         var pduration = p.S64("duration_ns");
         var proute = p.DynamicString("route");
         var stop = context.DefineEvent("service", "request_stop", new EventClass("request_stop", p.Build(), "id={request_id} {method} {route} status={status} duration_ns={duration_ns}"));
-        context.Attach(context.Hook<Hook<long, string, string, int, long>>("http_request_stop"), (id, method, route, status, duration) =>
+        context.Record(context.Hook<Hook<long, string, string, int, long>>("http_request_stop"), stop, (_, _, route, _, _) => TraceEvent.SizeOf(route), (ref w, id, method, route, status, duration) =>
         {
-            var w = stop.Reserve(TraceEvent.SizeOf(route));
-            if (!w.IsReserved)
-            {
-                return;
-            }
-
             w.Set(pid, id);
             w.Set(pstatus, status);
             w.Set(pmethod, method);
             w.Set(pduration, duration);
             w.Set(proute, route);
-            w.Commit();
         });
 
         var c = new EventLayoutBuilder();
         var chit = c.Bool("hit");
         var ckey = c.DynamicString("key");
         var cache = context.DefineEvent("service", "cache_lookup", new EventClass("cache_lookup", c.Build(), "key={key} hit={hit}"));
-        context.Attach(context.Hook<Hook<string, bool>>("cache_lookup"), (key, hit) =>
+        context.Record(context.Hook<Hook<string, bool>>("cache_lookup"), cache, (key, _) => TraceEvent.SizeOf(key), (ref w, key, hit) =>
         {
-            var w = cache.Reserve(TraceEvent.SizeOf(key));
-            if (!w.IsReserved)
-            {
-                return;
-            }
-
             w.Set(chit, hit);
             w.Set(ckey, key);
-            w.Commit();
         });
 
         var j = new EventLayoutBuilder();
@@ -80,18 +59,11 @@ public sealed class ServiceModule : ITraceModule
         var jduration = j.S64("duration_ns");
         var jname = j.DynamicString("job");
         var job = context.DefineEvent("service", "job_run", new EventClass("job_run", j.Build(), "job={job} items={items} duration_ns={duration_ns}"));
-        context.Attach(context.Hook<Hook<string, int, long>>("job_run"), (name, items, duration) =>
+        context.Record(context.Hook<Hook<string, int, long>>("job_run"), job, (name, _, _) => TraceEvent.SizeOf(name), (ref w, name, items, duration) =>
         {
-            var w = job.Reserve(TraceEvent.SizeOf(name));
-            if (!w.IsReserved)
-            {
-                return;
-            }
-
             w.Set(jitems, items);
             w.Set(jduration, duration);
             w.Set(jname, name);
-            w.Commit();
         });
     }
 }

@@ -6,7 +6,7 @@ namespace ModularTrace.Modules;
 
 /// <summary>What a module's <see cref="ITraceModule.Init"/> works with: the hooks it declared and the trace session.</summary>
 /// <remarks>Everything attached or defined through the context is owned by the module and undone on unload.</remarks>
-public sealed class ModuleContext
+public sealed partial class ModuleContext
 {
     private readonly HookRegistry _hooks;
     private readonly FrozenSet<string> _declaredHooks;
@@ -60,4 +60,14 @@ public sealed class ModuleContext
 
     /// <summary>Defines an event owned by this module; it starts disabled.</summary>
     public TraceEvent DefineEvent(string system, string name, EventClass eventClass) => Session.Define(system, name, eventClass, Owner);
+
+    // Record's probes write into events of this module only: another module's event would stay written to after its
+    // owner unloaded it, and its format would not be this module's to promise.
+    private void RequireOwn(TraceEvent ev)
+    {
+        if (!ReferenceEquals(ev.Owner, Owner))
+        {
+            throw new InvalidOperationException($"{Name}: event '{ev.FullName}' was not defined by this module; Record writes only into events from its own DefineEvent.");
+        }
+    }
 }

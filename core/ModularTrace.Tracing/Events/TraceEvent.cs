@@ -243,6 +243,21 @@ public ref struct EventWriter
         _end += length;
     }
 
+    /// <summary>
+    /// Gives the reserved slot back without publishing anything (the kernel's <c>ring_buffer_discard_commit</c>), e.g.
+    /// when the assign step failed; the writer is then spent, as after <see cref="Commit"/>.
+    /// </summary>
+    public void Discard()
+    {
+        if (_event is null)
+        {
+            return;
+        }
+
+        _buffer!.Discard();
+        this = default;
+    }
+
     /// <summary>Applies the filter, publishes the record and runs the event's triggers.</summary>
     public void Commit()
     {

@@ -21,17 +21,10 @@ public sealed class SwappedModule : ITraceModule
         var irq = b.S32("irq");
         var ret = b.S32("ret");
         var ev = context.DefineEvent("lab", "irq_exit_swapped", new EventClass("irq_exit_swapped", b.Build(), "irq={irq} ret={ret}"));
-        context.Attach(context.Hook<Hook<int, int>>("irq_handler_exit"), (first, second) =>
+        context.Record(context.Hook<Hook<int, int>>("irq_handler_exit"), ev, (ref w, first, second) =>
         {
-            var w = ev.Reserve();
-            if (!w.IsReserved)
-            {
-                return;
-            }
-
             w.Set(ret, first);
             w.Set(irq, second);
-            w.Commit();
         });
     }
 }

@@ -51,11 +51,25 @@ public sealed class AritiesGeneratorTests
     }
 
     [Fact]
+    public void ContractAssembly_HasBothRecordFormsForEveryHookArity()
+    {
+        var record = typeof(ModularTrace.Modules.ModuleContext).GetMethods().Where(m => m.Name == "Record").ToList();
+        // Arity 0 has no arguments to size strings from: one form; every other arity has two (with and without sizing).
+        Assert.Equal(1 + (2 * Hook.MaxArguments), record.Count);
+        for (var n = 0; n <= Hook.MaxArguments; n++)
+        {
+            Assert.Contains(record, m => m.GetGenericArguments().Length == n && m.GetParameters().Length == 3);
+        }
+    }
+
+    [Fact]
     public void Generator_WritesTheNamedParts()
     {
-        var (sources, diagnostics) = Run("Hooks; DynamicProbes");
+        var (sources, diagnostics) = Run("Hooks, DynamicProbes,EventAssign,Record");
         Assert.Empty(diagnostics);
-        Assert.Equal(["DynamicProbes.Arities.g.cs", "Hook.Arities.g.cs"], sources.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["DynamicProbes.Arities.g.cs", "EventAssign.Arities.g.cs", "Hook.Arities.g.cs", "ModuleContext.Record.g.cs"], sources.Keys.Order(StringComparer.Ordinal));
+        Assert.Contains("public delegate void EventAssign<in T1, in T2, in T3, in T4, in T5, in T6, in T7, in T8>(ref EventWriter writer, T1 a1, T2 a2, T3 a3, T4 a4, T5 a5, T6 a6, T7 a7, T8 a8);", sources["EventAssign.Arities.g.cs"], StringComparison.Ordinal);
+        Assert.Contains("public void Record(NullaryHook hook, TraceEvent ev, EventAssign assign)", sources["ModuleContext.Record.g.cs"], StringComparison.Ordinal);
         Assert.Contains("public sealed class Hook<T1, T2, T3, T4, T5, T6, T7, T8> : ProbeSite<Action<T1, T2, T3, T4, T5, T6, T7, T8>>", sources["Hook.Arities.g.cs"], StringComparison.Ordinal);
         Assert.Contains("public sealed class NullaryHook : ProbeSite<Action>", sources["Hook.Arities.g.cs"], StringComparison.Ordinal);
         Assert.DoesNotContain("T9", sources["Hook.Arities.g.cs"], StringComparison.Ordinal);

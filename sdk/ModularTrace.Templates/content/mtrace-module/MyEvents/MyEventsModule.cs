@@ -21,18 +21,13 @@ public sealed class MyEventsModule : ITraceModule
         var handler = layout.DynamicString("handler");
         var entry = context.DefineEvent("mtrace_module_name", "irq_entry", new EventClass("irq_entry", layout.Build(), "irq={irq} handler={handler}"));
 
-        // The probe runs on the traced code's path: reserve, set, commit; nothing else (no allocation, no formatting).
-        context.Attach(context.Hook<Hook<int, string>>("irq_handler_entry"), (number, name) =>
+        // Record's probe reserves a record (room for the name too), runs this assign step (the kernel's TP_fast_assign)
+        // and commits; it runs on the traced code's path, so nothing else: no allocation, no formatting. While the
+        // event is off, filtered out or its buffer full, the assign step is skipped.
+        context.Record(context.Hook<Hook<int, string>>("irq_handler_entry"), entry, (_, name) => TraceEvent.SizeOf(name), (ref record, number, name) =>
         {
-            var record = entry.Reserve(TraceEvent.SizeOf(name));
-            if (!record.IsReserved)
-            {
-                return; // event disabled, filtered out, or the buffer is full
-            }
-
             record.Set(irq, number);
             record.Set(handler, name);
-            record.Commit();
         });
     }
 }
