@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using ModularTrace.Hosting;
 
@@ -64,6 +65,37 @@ public sealed partial class SampleServiceTests(SampleServiceFixture fixture) : I
         var stat = Mtrace.RunWith(Service.Environment, null, "stat", "--attach", Service.Attach);
         Assert.Contains($"vermagic: {BuiltVermagic}\n", stat.Stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void HooksJson_SampleHostAttachedAndAssembly_PrintOneShape()
+    {
+        var sample = Mtrace.Run("hooks", "--json");
+        var attached = Mtrace.RunWith(Service.Environment, null, "hooks", "--attach", Service.Attach, "--json");
+        var built = Mtrace.Run("hooks", "--assembly", SampleService.Assembly, "--json");
+        Assert.True(sample.ExitCode == 0 && attached.ExitCode == 0 && built.ExitCode == 0, $"{sample}\n{attached}\n{built}");
+        using var sampleJson = JsonDocument.Parse(sample.Stdout);
+        using var attachedJson = JsonDocument.Parse(attached.Stdout);
+        using var builtJson = JsonDocument.Parse(built.Stdout);
+
+        // The same property names at every level, whichever host was asked.
+        Assert.Equal(Shape(sampleJson.RootElement), Shape(attachedJson.RootElement));
+        Assert.Equal(Shape(sampleJson.RootElement), Shape(builtJson.RootElement));
+        Assert.Equal(["count", "hooks", "source", "vermagic"], sampleJson.RootElement.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["sample", "attach", "assembly"], new[] { sampleJson, attachedJson, builtJson }.Select(d => d.RootElement.GetProperty("source").GetString()));
+
+        // The running service and its build tell the same hooks and vermagic.
+        Assert.Equal(BuiltVermagic, attachedJson.RootElement.GetProperty("vermagic").GetString());
+        Assert.Equal(builtJson.RootElement.GetProperty("hooks").GetRawText(), attachedJson.RootElement.GetProperty("hooks").GetRawText());
+        Assert.Equal(4, attachedJson.RootElement.GetProperty("count").GetInt32());
+    }
+
+    // "name" for a value, "name{...}" for an object, "name[...]" for an array's elements, merged and sorted.
+    private static string Shape(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => "{" + string.Join(",", element.EnumerateObject().Select(p => p.Name + Shape(p.Value)).Order(StringComparer.Ordinal)) + "}",
+        JsonValueKind.Array => "[" + string.Join("|", element.EnumerateArray().Select(Shape).Distinct().Order(StringComparer.Ordinal)) + "]",
+        _ => "",
+    };
 
     [Fact]
     public void Ps_ListsTheService()
