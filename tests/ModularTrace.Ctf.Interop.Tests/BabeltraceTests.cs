@@ -128,6 +128,32 @@ public sealed partial class BabeltraceTests : IDisposable
         Assert.Equal(records.Select(record => record.Timestamp), stamps);
     }
 
+    [SkippableFact]
+    public void Babeltrace2_RecordsUnderAnActivity_PrintTheTraceIdInTheEventContext()
+    {
+        var babeltrace = ExternalTool.Require("babeltrace2");
+        var workload = new Workload(new TraceOptions());
+        workload.Write(cpu: 0, pid: 1, count: 2, eventMask: 0b00001);
+        string traceId;
+        using (var activity = new System.Diagnostics.Activity("request").SetIdFormat(System.Diagnostics.ActivityIdFormat.W3C).Start())
+        {
+            traceId = activity.TraceId.ToHexString();
+            workload.Write(cpu: 0, pid: 1, count: 2, eventMask: 0b00001);
+        }
+
+        var records = new TraceReader(workload.Session).Read(consume: true);
+        var dir = Path.Combine(_root, "trace");
+        CtfWriter.Write(dir, workload.Session, records, s_env);
+
+        var result = ExternalTool.Run(babeltrace, dir);
+
+        Assert.True(result.ExitCode == 0, $"babeltrace2 exited {result.ExitCode}: {result.StandardError}");
+        var printed = result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => PrettyLine.TryParse(line)!.Fields["common_trace_id"]);
+        var none = new string('0', 32);
+        Assert.Equal([none, none, traceId, traceId], printed);
+    }
+
     [GeneratedRegex(@"WARNING: Tracer discarded (?<count>\d+) events between \[[^\]]+\] and \[[^\]]+\] in trace ""[^""]*"" \(UUID: [0-9a-f-]+\) within stream ""(?<stream>[^""]+)""")]
     private static partial Regex DiscardedWarning();
 }

@@ -34,10 +34,13 @@ public sealed class CliBasicsTests
         var json = Mtrace.Run("hooks", "--json");
         Assert.True(json.ExitCode == 0, json.ToString());
         using var document = JsonDocument.Parse(json.Stdout);
-        var fromJson = document.RootElement.EnumerateArray()
+        Assert.Equal("sample", document.RootElement.GetProperty("source").GetString());
+        Assert.Equal(ModularTrace.Modules.VerMagic.Host, document.RootElement.GetProperty("vermagic").GetString());
+        var fromJson = document.RootElement.GetProperty("hooks").EnumerateArray()
             .Select(hook => $"{hook.GetProperty("crc").GetString()}\t{hook.GetProperty("name").GetString()}\t{hook.GetProperty("prototype").GetString()}");
         var symvers = Mtrace.Run("hooks", "--symvers").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(symvers, fromJson);
+        Assert.Equal(symvers.Length, document.RootElement.GetProperty("count").GetInt32());
     }
 
     [Fact]

@@ -60,7 +60,7 @@ internal static class HooksCommand
                         throw new CliException($"hooks: {ex.Message}", "the host sent a table this mtrace cannot read; use the mtrace that came with the host");
                     }
 
-                    Print(output, table, reply.Vermagic ?? "", result.GetValue(json), result.GetValue(symvers));
+                    Print(output, "attach", table, reply.Vermagic ?? "", result.GetValue(json), result.GetValue(symvers));
                     return ExitCodes.Ok;
                 });
             }
@@ -75,7 +75,7 @@ internal static class HooksCommand
                     return ExitCodes.Ok;
                 }
 
-                Print(output, Symvers.Parse(text), vermagic, result.GetValue(json), result.GetValue(symvers));
+                Print(output, "assembly", Symvers.Parse(text), vermagic, result.GetValue(json), result.GetValue(symvers));
                 return ExitCodes.Ok;
             }
 
@@ -94,13 +94,8 @@ internal static class HooksCommand
             var registry = HostProfiles.CreateHooks(result.GetValue(profile)).Registry;
             if (result.GetValue(json))
             {
-                output.WriteLine(JsonSerializer.Serialize(
-                    registry.Hooks.Select(hook => new HookJson(
-                        hook.Name,
-                        hook.Signature.CrcText,
-                        hook.Signature.Prototype,
-                        [.. hook.Signature.Arguments.Select(arg => new HookArgumentJson(arg.Name, arg.TypeName))])),
-                    CliJson.Options));
+                // The same document as for --attach and --assembly; the sample host's vermagic is its profile's.
+                PrintJson(output, "sample", registry.ToSymvers(), HostProfiles.Vermagic(HostProfiles.Resolve(result.GetValue(profile))));
             }
             else if (result.GetValue(symvers))
             {
@@ -124,13 +119,11 @@ internal static class HooksCommand
     }
 
     // Another host's table: symvers lines as they are, JSON with the vermagic, or a table with the vermagic under it.
-    private static void Print(TextWriter output, Symvers table, string vermagic, bool json, bool symvers)
+    private static void Print(TextWriter output, string source, Symvers table, string vermagic, bool json, bool symvers)
     {
         if (json)
         {
-            output.WriteLine(JsonSerializer.Serialize(
-                new HostHooksJson(vermagic, [.. table.Entries.Values.Select(e => new HookJson(e.Name, HookSignature.FormatCrc(e.Crc), e.Prototype, [.. Arguments(e)]))]),
-                CliJson.Options));
+            PrintJson(output, source, table, vermagic);
         }
         else if (symvers)
         {
@@ -149,6 +142,13 @@ internal static class HooksCommand
         }
     }
 
+    // One document whatever the host (docs/module-sdk.md, "mtrace hooks --json"): where it came from, the host's
+    // vermagic, and its hooks with the fields the sample host's bare array had (name, crc, prototype, arguments).
+    private static void PrintJson(TextWriter output, string source, Symvers table, string vermagic) =>
+        output.WriteLine(JsonSerializer.Serialize(
+            new HostHooksJson(source, vermagic, table.Entries.Count, [.. table.Entries.Values.Select(e => new HookJson(e.Name, HookSignature.FormatCrc(e.Crc), e.Prototype, [.. Arguments(e)]))]),
+            CliJson.Options));
+
     // "name(type a, type b)" -> (a, type), (b, type)
     private static IEnumerable<HookArgumentJson> Arguments(SymversEntry entry)
     {
@@ -160,7 +160,7 @@ internal static class HooksCommand
         }
     }
 
-    private sealed record HostHooksJson(string Vermagic, HookJson[] Hooks);
+    private sealed record HostHooksJson(string Source, string Vermagic, int Count, HookJson[] Hooks);
 
     private sealed record HookJson(string Name, string Crc, string Prototype, HookArgumentJson[] Arguments);
 

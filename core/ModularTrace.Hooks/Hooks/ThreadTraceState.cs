@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using ModularTrace.Tasks;
 
 namespace ModularTrace.Hooks;
 
@@ -12,8 +14,11 @@ internal sealed class ThreadTraceState
     [ThreadStatic]
     private static ThreadTraceState? t_current;
 
-    /// <summary>The managed thread id, the pid of a thread that never set a task.</summary>
-    public readonly int ManagedThreadId = Environment.CurrentManagedThreadId;
+    /// <summary>The OS thread id (<c>gettid</c>), the pid of a thread that never set a task.</summary>
+    public readonly int OsThreadId = OsThread.CurrentId();
+
+    /// <summary>Whether the thread's OS id and name are in <c>TaskNames</c> (done at its first record as itself).</summary>
+    public bool OsNameRemembered;
 
     /// <summary>Whether <c>CurrentTask.Set</c> gave this thread a task.</summary>
     public bool IsSet;
@@ -30,6 +35,15 @@ internal sealed class ThreadTraceState
     /// buffers; kept here so that a record pays one thread-static load for its task, its buffer and the grace period.
     /// </summary>
     public object? Buffer;
+
+    /// <summary>
+    /// The <see cref="Activity"/> whose trace id this thread recorded last, and that id's 16 bytes:
+    /// a record under the same Activity copies them instead of parsing its hex id again. Written by this thread only.
+    /// </summary>
+    public Activity? TraceActivity;
+
+    /// <summary>See <see cref="TraceActivity"/>.</summary>
+    public TraceIdBytes TraceId;
 
     /// <summary>Firings in progress on this thread, by epoch parity (<see cref="GracePeriod"/>); written by this thread only.</summary>
     public int Readers0;
@@ -56,4 +70,11 @@ internal sealed class ThreadTraceState
         GracePeriod.Register(state);
         return t_current = state;
     }
+}
+
+/// <summary>A trace id's 16 bytes, inline in <see cref="ThreadTraceState"/>.</summary>
+[InlineArray(16)]
+internal struct TraceIdBytes
+{
+    private byte _element;
 }

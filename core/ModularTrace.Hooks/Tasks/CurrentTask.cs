@@ -9,8 +9,9 @@ namespace ModularTrace.Tasks;
 /// </summary>
 /// <remarks>
 /// A simulated kernel sets them on every context switch. A plain .NET host that never sets them gets the
-/// managed thread id as pid, the thread name (or "dotnet") as comm, and the processor the thread last ran on.
-/// Per thread; reading is a thread-static load.
+/// OS thread id as pid (<c>gettid</c>, what <c>ps -L</c> and <c>top -H</c> show; not the managed thread id), the
+/// thread's name (or "dotnet") as comm, and the processor the thread last ran on. Per thread; reading is a
+/// thread-static load.
 /// </remarks>
 public static class CurrentTask
 {
@@ -20,7 +21,7 @@ public static class CurrentTask
     /// <summary>The CPU number.</summary>
     public static int Cpu => CpuOf(ThreadTraceState.Current);
 
-    /// <summary>The task (thread) id.</summary>
+    /// <summary>The task (thread) id: the simulated task's pid, else the OS thread id.</summary>
     public static int Pid => PidOf(ThreadTraceState.Current);
 
     /// <summary>The task's command name, at most 16 characters in trace output.</summary>
@@ -45,7 +46,18 @@ public static class CurrentTask
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static int PidOf(ThreadTraceState state) => state.IsSet ? state.Pid : state.ManagedThreadId;
+    internal static int PidOf(ThreadTraceState state) => state.IsSet ? state.Pid : state.OsNameRemembered ? state.OsThreadId : RememberOsThread(state);
+
+    // A thread's first record as itself puts its name in TaskNames, as the kernel's saved_cmdlines learns a comm when
+    // the task first records. Not at thread start: a simulated task's pid may equal a host thread's tid, and a real
+    // thread is usually named (thread pool, Kestrel) by then.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int RememberOsThread(ThreadTraceState state)
+    {
+        TaskNames.Remember(state.OsThreadId, Thread.CurrentThread.Name ?? "dotnet");
+        state.OsNameRemembered = true;
+        return state.OsThreadId;
+    }
 
     /// <summary>Sets the calling thread's CPU and task.</summary>
     public static void Set(int cpu, int pid, string comm)
@@ -64,6 +76,7 @@ public static class CurrentTask
     {
         var state = ThreadTraceState.Current;
         state.IsSet = false;
+        state.OsNameRemembered = false; // a simulated pid may have taken its tid's name meanwhile
         state.Comm = null;
     }
 }

@@ -106,6 +106,9 @@ internal static class CtfMetadata
 
     private static string Declaration(EventField field) => field.Type switch
     {
+        // The trace id as its 32 hex digits (zeros without an Activity): never empty, so babeltrace2 2.0.4's
+        // stale-empty-text bug below cannot show one record's id on another; and greppable like the text output's.
+        _ when ReferenceEquals(field, EventLayout.TraceIdField) => $"utf8_t {FieldPrefix}{field.Name}[{CtfPacketBuilder.TraceIdHexLength}];",
         FieldType.U8 or FieldType.Bool => $"uint8_t {FieldPrefix}{field.Name};",
         FieldType.S8 => $"int8_t {FieldPrefix}{field.Name};",
         FieldType.U16 => $"uint16_t {FieldPrefix}{field.Name};",

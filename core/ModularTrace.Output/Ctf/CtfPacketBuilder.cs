@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Collections.Immutable;
+using System.Diagnostics;
 using ModularTrace.Buffers;
 using ModularTrace.Events;
 
@@ -144,12 +145,27 @@ internal sealed class CtfPacketBuilder
 
     private static int FieldAlignment(EventField field) => field.Type switch
     {
+        _ when ReferenceEquals(field, EventLayout.TraceIdField) => 1,
         FieldType.Chars or FieldType.DataLoc => 1,
         _ => field.Size,
     };
 
+    /// <summary>Characters of the trace id's text array in the event context.</summary>
+    public const int TraceIdHexLength = 32;
+
     private int EncodeField(byte[] data, EventField field, int position, bool write)
     {
+        if (ReferenceEquals(field, EventLayout.TraceIdField))
+        {
+            if (write)
+            {
+                var written = Convert.TryToHexStringLower(data.AsSpan(field.Offset, field.Size), _data.AsSpan(position, TraceIdHexLength), out _);
+                Debug.Assert(written, "16 bytes are 32 hex digits");
+            }
+
+            return position + TraceIdHexLength;
+        }
+
         if (field.Type == FieldType.Chars)
         {
             // A text array of the slot's N bytes: the text up to its first NUL, then NULs.

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using ModularTrace.Buffers;
 using ModularTrace.Events;
 
@@ -20,4 +21,7 @@ public sealed record TraceRecord(RingBuffer Buffer, long Timestamp, byte[] Data,
 
     /// <summary>The writer's CPU (<c>common_cpu</c>).</summary>
     public int Cpu => (int)BinaryPrimitives.ReadUInt32LittleEndian(Data.AsSpan(8));
+
+    /// <summary>The writer's Activity trace id (<c>common_trace_id</c>), or null when it had none.</summary>
+    public ActivityTraceId? TraceId => RecordValues.ReadTraceId(Data);
 }

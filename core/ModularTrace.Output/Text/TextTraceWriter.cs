@@ -6,7 +6,10 @@ using ModularTrace.Tasks;
 
 namespace ModularTrace.Output;
 
-/// <summary>Writes records in ftrace's <c>trace</c> text shape: <c>comm-pid [cpu] flags timestamp: event: fields</c>.</summary>
+/// <summary>
+/// Writes records in ftrace's <c>trace</c> text shape: <c>comm-pid [cpu] flags timestamp: event: fields</c>, then
+/// <c> trace_id=&lt;32 hex digits&gt;</c> when the writer ran under an Activity.
+/// </summary>
 public static class TextTraceWriter
 {
     /// <summary>The column header, as the kernel prints it above the records.</summary>
@@ -49,6 +52,12 @@ public static class TextTraceWriter
         else
         {
             text.Append(CultureInfo.InvariantCulture, $"[unknown event id {record.EventId}]");
+        }
+
+        // Last, and only when there is one, so lines of writers without an Activity keep ftrace's shape exactly.
+        if (record.TraceId is { } traceId)
+        {
+            text.Append(" trace_id=").Append(traceId.ToHexString());
         }
 
         return text.ToString();

@@ -12,11 +12,18 @@ public sealed record EventField(string Name, FieldType Type, int Offset, int Siz
     /// <summary>Whether the value is a signed integer (the format file's <c>signed:</c>).</summary>
     public bool IsSigned => Type.IsSigned();
 
+    /// <summary>
+    /// Whether the slot holds several values of a scalar type (<c>u8 common_trace_id[16]</c>): filters, hist keys and
+    /// print formats, which read one value, refuse it.
+    /// </summary>
+    public bool IsArray => !Type.IsText() && Size != Type.ScalarSize();
+
     /// <summary>The declaration as a format file prints it: <c>char prev_comm[16]</c>, <c>__data_loc char[] filename</c>.</summary>
     public string Declaration => Type switch
     {
         FieldType.Chars => string.Create(CultureInfo.InvariantCulture, $"char {Name}[{Size}]"),
         FieldType.DataLoc => $"__data_loc char[] {Name}",
+        _ when IsArray => string.Create(CultureInfo.InvariantCulture, $"{Type.CName()} {Name}[{Size / Type.ScalarSize()}]"),
         _ => $"{Type.CName()} {Name}",
     };
 

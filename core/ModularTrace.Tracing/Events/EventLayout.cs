@@ -10,9 +10,22 @@ namespace ModularTrace.Events;
 public sealed class EventLayout
 {
     /// <summary>The size of the common header every record starts with.</summary>
-    public const int CommonSize = 12;
+    public const int CommonSize = 28;
 
-    /// <summary>The common fields, as the kernel's (plus <c>common_cpu</c>, since our buffers are per thread).</summary>
+    /// <summary>
+    /// The writer's <see cref="System.Diagnostics.Activity"/> trace id, <c>u8 common_trace_id[16]</c>: the W3C
+    /// trace id's 16 bytes in their hex order, all zero when the writer had no Activity (or a hierarchical one).
+    /// </summary>
+    /// <remarks>
+    /// An awaited request runs its continuations on whichever pool thread is free, so its records land in several
+    /// per-thread buffers under several pids; the trace id is what they share (and what OpenTelemetry exports).
+    /// </remarks>
+    public static readonly EventField TraceIdField = new("common_trace_id", FieldType.U8, 12, 16);
+
+    /// <summary>
+    /// The common fields, as the kernel's (plus <c>common_cpu</c>, since our buffers are per thread, and
+    /// <see cref="TraceIdField"/>). In a program that is not a simulated kernel, <c>common_pid</c> is the OS thread id.
+    /// </summary>
     public static readonly ImmutableArray<EventField> CommonFields =
     [
         new("common_type", FieldType.U16, 0, 2),
@@ -20,6 +33,7 @@ public sealed class EventLayout
         new("common_preempt_count", FieldType.U8, 3, 1),
         new("common_pid", FieldType.S32, 4, 4),
         new("common_cpu", FieldType.U32, 8, 4),
+        TraceIdField,
     ];
 
     internal EventLayout(ImmutableArray<EventField> fields, int fixedSize)

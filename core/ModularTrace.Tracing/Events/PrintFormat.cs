@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Buffers.Binary;
 using System.Collections.Immutable;
 using System.Globalization;
@@ -99,6 +100,11 @@ public sealed class PrintFormat
             if (!layout.TryGetField(name, out var field))
             {
                 throw new FormatException($"print format: no field '{name}'; fields: {string.Join(", ", layout.AllFields.Select(f => f.Name))}");
+            }
+
+            if (field.IsArray)
+            {
+                throw new FormatException($"print format: '{name}' is {field.Declaration}; a print format shows numbers and text");
             }
 
             var hex = spec switch
@@ -203,6 +209,19 @@ public static class RecordValues
 
         var nul = raw.IndexOf((byte)0);
         return nul < 0 ? raw : raw[..nul];
+    }
+
+    /// <summary>The record's <c>common_trace_id</c>, or null when it is zero (the writer had no W3C Activity).</summary>
+    public static ActivityTraceId? ReadTraceId(ReadOnlySpan<byte> record)
+    {
+        var field = EventLayout.TraceIdField;
+        if (record.Length < field.Offset + field.Size)
+        {
+            return null;
+        }
+
+        var id = record.Slice(field.Offset, field.Size);
+        return id.ContainsAnyExcept((byte)0) ? ActivityTraceId.CreateFromBytes(id) : null;
     }
 
     /// <summary>A text field as a string.</summary>

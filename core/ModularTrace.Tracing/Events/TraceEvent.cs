@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Unicode;
@@ -144,7 +145,36 @@ public sealed class TraceEvent
         BinaryPrimitives.WriteUInt16LittleEndian(record, Id);
         BinaryPrimitives.WriteInt32LittleEndian(record[4..], CurrentTask.PidOf(thread));
         BinaryPrimitives.WriteUInt32LittleEndian(record[8..], (uint)CurrentTask.CpuOf(thread));
+
+        // An AsyncLocal read; with no Activity the Clear above already wrote the zero trace id.
+        var activity = Activity.Current;
+        if (activity is not null)
+        {
+            WriteTraceId(thread, activity, record.Slice(TraceIdOffset, TraceIdSize));
+        }
+
         return new EventWriter(this, buffer, record, fixedSize, timestamp);
+    }
+
+    private const int TraceIdOffset = 12;
+    private const int TraceIdSize = 16;
+
+    // Parsing the id's 32 hex digits costs more than the rest of the header; a thread's records under one Activity
+    // (the common case: an await continues under the same Activity) copy the bytes kept from the first.
+    private static void WriteTraceId(ThreadTraceState thread, Activity activity, Span<byte> slot)
+    {
+        if (!ReferenceEquals(thread.TraceActivity, activity))
+        {
+            if (activity.IdFormat != ActivityIdFormat.W3C)
+            {
+                return; // a hierarchical id has no 16-byte trace id: the slot stays zero
+            }
+
+            activity.TraceId.CopyTo(thread.TraceId);
+            thread.TraceActivity = activity;
+        }
+
+        ((ReadOnlySpan<byte>)thread.TraceId).CopyTo(slot);
     }
 
     internal void CountFiltered() => Interlocked.Increment(ref _filtered);

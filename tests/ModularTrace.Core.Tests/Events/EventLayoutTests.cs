@@ -16,12 +16,12 @@ public sealed class EventLayoutTests
         var loc = b.DynamicString("loc");
         var layout = b.Build();
 
-        Assert.Equal(12, a.Offset);
-        Assert.Equal(16, c.Offset);
-        Assert.Equal(24, s.Offset);
-        Assert.Equal(30, d.Offset);
-        Assert.Equal(32, loc.Offset);
-        Assert.Equal(36, layout.FixedSize);
+        Assert.Equal(28, a.Offset);
+        Assert.Equal(32, c.Offset);
+        Assert.Equal(40, s.Offset);
+        Assert.Equal(46, d.Offset);
+        Assert.Equal(48, loc.Offset);
+        Assert.Equal(52, layout.FixedSize);
         Assert.Equal(1, layout.DynamicFieldCount);
     }
 
@@ -42,10 +42,11 @@ public sealed class EventLayoutTests
             + "\tfield:u8 common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
             + "\tfield:s32 common_pid;\toffset:4;\tsize:4;\tsigned:1;\n"
             + "\tfield:u32 common_cpu;\toffset:8;\tsize:4;\tsigned:0;\n"
+            + "\tfield:u8 common_trace_id[16];\toffset:12;\tsize:16;\tsigned:0;\n"
             + "\n"
-            + "\tfield:char comm[16];\toffset:12;\tsize:16;\tsigned:0;\n"
-            + "\tfield:s32 pid;\toffset:28;\tsize:4;\tsigned:1;\n"
-            + "\tfield:__data_loc char[] path;\toffset:32;\tsize:4;\tsigned:0;\n"
+            + "\tfield:char comm[16];\toffset:28;\tsize:16;\tsigned:0;\n"
+            + "\tfield:s32 pid;\toffset:44;\tsize:4;\tsigned:1;\n"
+            + "\tfield:__data_loc char[] path;\toffset:48;\tsize:4;\tsigned:0;\n"
             + "\n"
             + "print fmt: \"comm=%s pid=%d path=%s flags=0x%x 100%%\", REC->comm, REC->pid, __get_str(path), REC->pid\n";
         Assert.Equal(expected, FormatFile.Render(ev));

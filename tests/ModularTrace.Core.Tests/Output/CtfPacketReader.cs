@@ -9,7 +9,7 @@ internal sealed record CtfPacket(
     ulong ContentBits, ulong PacketBits, ulong Sequence, ulong Discarded, uint CpuId);
 
 /// <summary>One decoded event of CtfWriterTests' sample layout.</summary>
-internal sealed record SampleEvent(ushort Id, ulong Timestamp, int Pid, uint Cpu, long Value, string Text, string Comm);
+internal sealed record SampleEvent(ushort Id, ulong Timestamp, int Pid, uint Cpu, string TraceId, long Value, string Text, string Comm);
 
 /// <summary>A tiny reader of a stream file's packets, independent of the writer's code.</summary>
 internal static class CtfPacketReader
@@ -44,7 +44,8 @@ internal static class CtfPacketReader
 
     /// <summary>
     /// Decodes one packet's events of the layout { s64 value; string text; utf8 comm[8]; } following the TSDL:
-    /// header { u16 id; u64 timestamp } aligned 8, context { u8 flags; u8 preempt; s32 pid; u32 cpu } aligned 4.
+    /// header { u16 id; u64 timestamp } aligned 8, context { u8 flags; u8 preempt; s32 pid; u32 cpu; utf8 trace_id[32] }
+    /// aligned 4.
     /// </summary>
     public static List<SampleEvent> ReadSampleEvents(ReadOnlySpan<byte> packet)
     {
@@ -58,7 +59,8 @@ internal static class CtfPacketReader
             at = Align(at + 16, 4) + 4; // flags, preempt count, then 2 bytes of padding before the aligned pid
             var pid = BinaryPrimitives.ReadInt32LittleEndian(packet[at..]);
             var cpu = BinaryPrimitives.ReadUInt32LittleEndian(packet[(at + 4)..]);
-            at = Align(at + 8, 8);
+            var traceId = Encoding.ASCII.GetString(packet.Slice(at + 8, 32));
+            at = Align(at + 8 + 32, 8);
             var value = BinaryPrimitives.ReadInt64LittleEndian(packet[at..]);
             at += 8;
             var nul = packet[at..].IndexOf((byte)0);
@@ -67,7 +69,7 @@ internal static class CtfPacketReader
             var comm = packet.Slice(at, 8);
             var end = comm.IndexOf((byte)0);
             Assert.True(comm[end..].IndexOfAnyExcept((byte)0) < 0, "char[8] not NUL-padded");
-            events.Add(new SampleEvent(id, timestamp, pid, cpu, value, text, Encoding.UTF8.GetString(comm[..end])));
+            events.Add(new SampleEvent(id, timestamp, pid, cpu, traceId, value, text, Encoding.UTF8.GetString(comm[..end])));
             at += 8;
         }
 

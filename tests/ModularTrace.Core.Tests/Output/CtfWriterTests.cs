@@ -197,6 +197,30 @@ public sealed class CtfWriterTests : IDisposable
     }
 
     [Fact]
+    public void Write_RecordsUnderAnActivity_CarryItsTraceIdAsHexTextAndZerosWithout()
+    {
+        var (session, ev, _) = Define(new TraceOptions());
+        WriteRecords(ev, 1);
+        string traceId;
+        using (var activity = new System.Diagnostics.Activity("request").SetIdFormat(System.Diagnostics.ActivityIdFormat.W3C).Start())
+        {
+            traceId = activity.TraceId.ToHexString();
+            WriteRecords(ev, 2);
+        }
+
+        var dir = Path.Combine(_root, "trace");
+        CtfWriter.Write(dir, session, new TraceReader(session).Read(consume: true), s_env);
+
+        var metadata = File.ReadAllText(Path.Combine(dir, "metadata"));
+        Assert.Contains("utf8_t _common_trace_id[32];", metadata, StringComparison.Ordinal);
+        var file = File.ReadAllBytes(Path.Combine(dir, "stream_0"));
+        var packet = Assert.Single(CtfPacketReader.Read(file));
+        var events = CtfPacketReader.ReadSampleEvents(file.AsSpan(0, (int)(packet.ContentBits / 8)));
+        Assert.Equal([new string('0', 32), traceId, traceId], events.Select(e => e.TraceId));
+        Assert.Equal([0L, -1000L], events.Skip(1).Select(e => e.Value));
+    }
+
+    [Fact]
     public void Write_NonEmptyDirectory_IsRefusedNamingIt()
     {
         var (session, ev, _) = Define(new TraceOptions());

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using ModularTrace.Hosting;
 
@@ -64,6 +65,37 @@ public sealed partial class SampleServiceTests(SampleServiceFixture fixture) : I
         var stat = Mtrace.RunWith(Service.Environment, null, "stat", "--attach", Service.Attach);
         Assert.Contains($"vermagic: {BuiltVermagic}\n", stat.Stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void HooksJson_SampleHostAttachedAndAssembly_PrintOneShape()
+    {
+        var sample = Mtrace.Run("hooks", "--json");
+        var attached = Mtrace.RunWith(Service.Environment, null, "hooks", "--attach", Service.Attach, "--json");
+        var built = Mtrace.Run("hooks", "--assembly", SampleService.Assembly, "--json");
+        Assert.True(sample.ExitCode == 0 && attached.ExitCode == 0 && built.ExitCode == 0, $"{sample}\n{attached}\n{built}");
+        using var sampleJson = JsonDocument.Parse(sample.Stdout);
+        using var attachedJson = JsonDocument.Parse(attached.Stdout);
+        using var builtJson = JsonDocument.Parse(built.Stdout);
+
+        // The same property names at every level, whichever host was asked.
+        Assert.Equal(Shape(sampleJson.RootElement), Shape(attachedJson.RootElement));
+        Assert.Equal(Shape(sampleJson.RootElement), Shape(builtJson.RootElement));
+        Assert.Equal(["count", "hooks", "source", "vermagic"], sampleJson.RootElement.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["sample", "attach", "assembly"], new[] { sampleJson, attachedJson, builtJson }.Select(d => d.RootElement.GetProperty("source").GetString()));
+
+        // The running service and its build tell the same hooks and vermagic.
+        Assert.Equal(BuiltVermagic, attachedJson.RootElement.GetProperty("vermagic").GetString());
+        Assert.Equal(builtJson.RootElement.GetProperty("hooks").GetRawText(), attachedJson.RootElement.GetProperty("hooks").GetRawText());
+        Assert.Equal(4, attachedJson.RootElement.GetProperty("count").GetInt32());
+    }
+
+    // "name" for a value, "name{...}" for an object, "name[...]" for an array's elements, merged and sorted.
+    private static string Shape(JsonElement element) => element.ValueKind switch
+    {
+        JsonValueKind.Object => "{" + string.Join(",", element.EnumerateObject().Select(p => p.Name + Shape(p.Value)).Order(StringComparer.Ordinal)) + "}",
+        JsonValueKind.Array => "[" + string.Join("|", element.EnumerateArray().Select(Shape).Distinct().Order(StringComparer.Ordinal)) + "]",
+        _ => "",
+    };
 
     [Fact]
     public void Ps_ListsTheService()
@@ -146,10 +178,73 @@ public sealed partial class SampleServiceTests(SampleServiceFixture fixture) : I
         }
     }
 
+    [Fact]
+    public async Task LiveModule_ConcurrentRequests_EachRecordCarriesItsTraceIdUnderARealOsThread()
+    {
+        var insmod = Mtrace.RunWith(Service.Environment, null, "insmod", "--attach", Service.Attach, SampleService.Module);
+        Assert.True(insmod.ExitCode == 0, insmod + Service.Output);
+        try
+        {
+            var enable = Mtrace.RunWith(Service.Environment, null, "enable", "--attach", Service.Attach, "service:*");
+            Assert.True(enable.ExitCode == 0, enable.ToString());
+
+            // Sixteen requests at once, each with a W3C traceparent of its own: ASP.NET Core's request Activity takes
+            // the caller's trace id, and every record the request writes, on whichever thread, must carry it.
+            using var http = new HttpClient { BaseAddress = Service.BaseAddress };
+            var traceIds = Enumerable.Range(0, 16).Select(_ => System.Diagnostics.ActivityTraceId.CreateRandom().ToHexString()).ToList();
+            await Task.WhenAll(traceIds.Select(async (traceId, i) =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"items/{500 + i}", UriKind.Relative));
+                request.Headers.Add("traceparent", $"00-{traceId}-{System.Diagnostics.ActivitySpanId.CreateRandom().ToHexString()}-01");
+                using var response = await http.SendAsync(request);
+                Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            }));
+
+            List<Match> lines = [];
+            for (var attempt = 0; attempt < 50; attempt++)
+            {
+                var trace = Mtrace.RunWith(Service.Environment, null, "trace", "--attach", Service.Attach);
+                Assert.True(trace.ExitCode == 0, trace.ToString());
+                lines = TracedLine().Matches(trace.Stdout).Where(m => traceIds.Contains(m.Groups["trace"].Value)).ToList();
+                if (lines.Count(m => m.Groups["event"].Value == "request_stop") == traceIds.Count)
+                {
+                    break;
+                }
+
+                await Task.Delay(100);
+            }
+
+            // Per trace id: one request_start, one cache_lookup for its own key, one request_stop of the same request.
+            foreach (var (traceId, i) in traceIds.Select((id, i) => (id, i)))
+            {
+                var own = lines.Where(m => m.Groups["trace"].Value == traceId).ToList();
+                Assert.Equal(["cache_lookup", "request_start", "request_stop"], own.Select(m => m.Groups["event"].Value).Order());
+                Assert.Contains($"key=item:{500 + i} ", own.Single(m => m.Groups["event"].Value == "cache_lookup").Groups["fields"].Value + " ", StringComparison.Ordinal);
+                var ids = own.Where(m => m.Groups["event"].Value != "cache_lookup").Select(m => m.Groups["fields"].Value.Split(' ')[0]).Distinct();
+                Assert.Single(ids);
+            }
+
+            // Every writer is a thread of the service as the OS numbers them, with its name (not <...>).
+            var tasks = Directory.GetDirectories($"/proc/{Service.Pid}/task").Select(Path.GetFileName).ToHashSet();
+            Assert.All(lines, m =>
+            {
+                Assert.Contains(m.Groups["pid"].Value, tasks);
+                Assert.NotEqual("<...>", m.Groups["comm"].Value);
+            });
+        }
+        finally
+        {
+            Mtrace.RunWith(Service.Environment, null, "rmmod", "--attach", Service.Attach, "service");
+        }
+    }
+
+    [GeneratedRegex(@"^\s*(?<comm>.+?)-(?<pid>\d+)\s+\[\d+\] \S+\s+[\d.]+: (?<event>\w+): (?<fields>.*) trace_id=(?<trace>[0-9a-f]{32})$", RegexOptions.Multiline)]
+    private static partial Regex TracedLine();
+
     [GeneratedRegex(@"request_stop: id=(?<id>\d+) (?<method>\w+) (?<route>\S+) status=(?<status>\d+) duration_ns=\d+")]
     private static partial Regex StopLine();
 
-    [GeneratedRegex(@"request_start: id=(?<id>\d+) (?<method>\w+) (?<route>\S+)$", RegexOptions.Multiline)]
+    [GeneratedRegex(@"request_start: id=(?<id>\d+) (?<method>\w+) (?<route>\S+)( trace_id=[0-9a-f]{32})?$", RegexOptions.Multiline)]
     private static partial Regex StartLine();
 
     [GeneratedRegex(@"cache_lookup: key=(?<key>\S+) hit=(?<hit>[01])")]

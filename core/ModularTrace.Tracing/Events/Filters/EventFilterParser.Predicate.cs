@@ -31,6 +31,12 @@ public static partial class EventFilterParser
                     $"'{name}' is not a field of this event; fields: {string.Join(", ", layout.AllFields.Select(f => f.Name))}");
             }
 
+            if (field.IsArray)
+            {
+                // A predicate compares one number or one text; an array (common_trace_id) is neither.
+                return FailInside(i, FilterErrors.IllegalFieldOp, $"'{name}' is {field.Declaration}: filters compare numbers and text");
+            }
+
             SkipSpace(ref i);
             if (!TryReadOperator(ref i, out var op))
             {

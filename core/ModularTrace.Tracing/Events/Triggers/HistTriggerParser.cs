@@ -228,9 +228,15 @@ internal static class HistTriggerParser
                 hex = true;
             }
 
-            return layout.TryGetField(name, out field!)
-                ? null
-                : Fail(FieldNotFound, ErrPos(name), $"'{name}' is not a field of this event; fields: {string.Join(", ", layout.AllFields.Select(f => f.Name))}");
+            if (!layout.TryGetField(name, out field!))
+            {
+                return Fail(FieldNotFound, ErrPos(name), $"'{name}' is not a field of this event; fields: {string.Join(", ", layout.AllFields.Select(f => f.Name))}");
+            }
+
+            // A hist key or value is one number or one text; an array (common_trace_id) is neither.
+            return field.IsArray
+                ? Fail($"Keys and values must be numbers or text: '{name}' is {field.Declaration}", ErrPos(name), null)
+                : null;
         }
 
         // errpos(): where str first occurs in last_cmd, 0 when it does not (or is empty).
