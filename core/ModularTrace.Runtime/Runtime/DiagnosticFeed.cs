@@ -119,8 +119,23 @@ internal sealed class DiagnosticFeed(RuntimeHooks bridge, string source) : IObse
         }
     }
 
-    private bool IsEnabled(string name, object? arg1, object? arg2) => _enabled.Contains(name)
-        && (!_events.TryGetValue(name, out var binding) || binding.Hook.IsEnabled);
+    private bool IsEnabled(string name, object? arg1, object? arg2)
+    {
+        if (!_enabled.Contains(name))
+        {
+            return false;
+        }
+
+        if (!_events.TryGetValue(name, out var binding))
+        {
+            return true; // the activity's own name
+        }
+
+        // ASP.NET Core's hosting writes '.Stop' only if '.Start' was enabled for the request: a probe on Stop enables Start
+        // too (OnNext then drops the Start payload, as no probe is on its hook).
+        return binding.Hook.IsEnabled
+            || (name.EndsWith(".Start", StringComparison.Ordinal) && _events.TryGetValue(string.Concat(name.AsSpan(0, name.Length - ".Start".Length), ".Stop"), out var stop) && stop.Hook.IsEnabled);
+    }
 
     void IObserver<KeyValuePair<string, object?>>.OnNext(KeyValuePair<string, object?> value)
     {
