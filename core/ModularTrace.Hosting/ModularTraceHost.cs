@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using ModularTrace.Control;
 using ModularTrace.Events;
 using ModularTrace.Modules;
+using ModularTrace.Runtime;
 using ModularTrace.Signing;
 
 namespace ModularTrace.Hosting;
@@ -40,6 +41,33 @@ public sealed class ModularTraceHost : IAsyncDisposable
     /// <summary>Modules, keyrings, taints.</summary>
     public ModuleLoader Loader { get; }
 
+    /// <summary>The runtime hooks the configuration bridged (<see cref="ModularTraceRuntimeOptions"/>), or null for none.</summary>
+    public RuntimeHooks? Runtime { get; private set; }
+
+    /// <summary>
+    /// Registers the runtime hooks <paramref name="options"/> names into <paramref name="hooks"/>' registry (null when it
+    /// names none) and logs each one this host's runtime does not have the shape of: what <see cref="Start"/> does, and
+    /// what a host's build step calls before writing its <c>Module.symvers</c>, so the table carries the runtime hooks' CRCs.
+    /// </summary>
+    /// <exception cref="ArgumentException">A source name is not known.</exception>
+    public static RuntimeHooks? RegisterRuntime(HostHooks hooks, ModularTraceOptions options, Action<string>? log = null)
+    {
+        ArgumentNullException.ThrowIfNull(hooks);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Runtime.Sources is not { Length: > 0 } sources)
+        {
+            return null;
+        }
+
+        var runtime = RuntimeHooks.Register(hooks.Registry, RuntimeSources.Resolve(sources));
+        foreach (var line in runtime.Unavailable)
+        {
+            log?.Invoke($"modulartrace: runtime hook not bridged: {line}");
+        }
+
+        return runtime;
+    }
+
     /// <summary>The control endpoint, or null when the socket is disabled.</summary>
     public ControlServer? Control { get; private set; }
 
@@ -69,7 +97,7 @@ public sealed class ModularTraceHost : IAsyncDisposable
         var session = new TraceSession(options.ToTraceOptions());
         var loader = new ModuleLoader(hooks.Registry, session, keyrings, policy) { HostVermagic = hooks.Vermagic };
         loader.Logged += (_, line) => log(line);
-        var host = new ModularTraceHost(hooks, session, loader, log);
+        var host = new ModularTraceHost(hooks, session, loader, log) { Runtime = RegisterRuntime(hooks, options, log) };
         try
         {
             var modules = new List<string>();
@@ -96,6 +124,7 @@ public sealed class ModularTraceHost : IAsyncDisposable
         catch
         {
             host.UnloadAll();
+            host.Runtime?.Dispose();
             throw;
         }
 
@@ -120,6 +149,7 @@ public sealed class ModularTraceHost : IAsyncDisposable
         }
 
         var unloaded = UnloadAll();
+        Runtime?.Dispose(); // every probe is detached by now, so nothing is subscribed; this only makes sure
         _log($"modulartrace: stopped; unloaded {unloaded} modules" + (socket is null ? "" : $", removed {socket}") + $"; host taints: {Loader.Taints}");
     }
 

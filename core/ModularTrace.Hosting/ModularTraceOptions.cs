@@ -1,4 +1,5 @@
 using ModularTrace.Events;
+using ModularTrace.Runtime;
 using LoaderPolicy = ModularTrace.Modules.Policy;
 
 namespace ModularTrace.Hosting;
@@ -34,6 +35,9 @@ public sealed class ModularTraceOptions
     /// <summary>The ring buffers.</summary>
     public ModularTraceBufferOptions Buffer { get; set; } = new();
 
+    /// <summary>Which of .NET's own instrumentation is bridged to hooks (docs/runtime-hooks.md).</summary>
+    public ModularTraceRuntimeOptions Runtime { get; set; } = new();
+
     /// <summary>The policy as the loader's enum, or null when the text is none of the three.</summary>
     public LoaderPolicy? ParsedPolicy => Policy?.ToLowerInvariant() switch
     {
@@ -65,6 +69,15 @@ public sealed class ModularTraceOptions
         if (ParseClock(Buffer.Clock) is null)
         {
             problems.Add($"ModularTrace:Buffer:Clock is '{Buffer.Clock}': expected mono, counter or coarse");
+        }
+
+        try
+        {
+            _ = RuntimeSources.Resolve(Runtime.Sources ?? []);
+        }
+        catch (ArgumentException ex)
+        {
+            problems.Add($"ModularTrace:Runtime:Sources: {ex.Message.Split(" (Parameter", 2)[0]}");
         }
 
         return problems;
@@ -108,4 +121,14 @@ public sealed class ModularTraceBufferOptions
 
     /// <summary><c>mono</c> (default), <c>counter</c> or <c>coarse</c> (docs/performance.md).</summary>
     public string Clock { get; set; } = "mono";
+}
+
+/// <summary>
+/// Runtime hooks: the names of the runtime sources presented as hooks (<see cref="RuntimeSources"/>: <c>HttpClient</c>,
+/// <c>AspNetCore</c>, <c>AspNetCore.Metrics</c>, <c>Activity:NAME</c>). Each is subscribed only while a probe is attached.
+/// </summary>
+public sealed class ModularTraceRuntimeOptions
+{
+    /// <summary>The sources bridged; none by default.</summary>
+    public string[] Sources { get; set; } = [];
 }

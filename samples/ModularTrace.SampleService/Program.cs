@@ -3,7 +3,20 @@ using ModularTrace.Hosting;
 using ModularTrace.SampleService;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.Services.AddModularTrace<ServiceHooks>(builder.Configuration.GetSection(ModularTraceOptions.SectionName));
+var traceSection = builder.Configuration.GetSection(ModularTraceOptions.SectionName);
+if (args is ["--write-symvers", var symversDirectory])
+{
+    // The build step (see the .csproj): this service's Module.symvers, with the runtime hooks its configuration
+    // bridges, typed from the payloads of the runtime it runs on (which 'mtrace hooks --assembly' cannot load).
+    var declared = HostHooks.Declare(typeof(ServiceHooks));
+    var options = traceSection.Get<ModularTraceOptions>() ?? new ModularTraceOptions();
+    using var runtime = ModularTraceHost.RegisterRuntime(declared, options, Console.Error.WriteLine);
+    Console.WriteLine($"{declared.WriteSymvers(symversDirectory)}: {declared.Registry.Count} hooks, vermagic '{declared.Vermagic}'");
+    return;
+}
+
+builder.Services.AddModularTrace<ServiceHooks>(traceSection);
+builder.Services.AddHttpClient();
 builder.Services.AddSingleton<ItemCache>();
 builder.Services.AddHostedService<CacheEvictionJob>();
 
@@ -37,5 +50,12 @@ app.MapPut("/items/{id:int}", async (int id, HttpRequest request, ItemCache cach
     return Results.NoContent();
 });
 app.MapGet("/health", (ItemCache cache) => Results.Ok(new { items = cache.Count }));
+// An outgoing HttpClient call per request (to this service's own /items/{id}): what the HttpClient runtime hooks see.
+app.MapGet("/upstream/{id:int}", async (int id, HttpContext context, IHttpClientFactory clients) =>
+{
+    using var client = clients.CreateClient();
+    using var response = await client.GetAsync(new Uri($"{context.Request.Scheme}://{context.Request.Host}/items/{id}"), context.RequestAborted);
+    return Results.Text($"upstream {(int)response.StatusCode}", statusCode: (int)response.StatusCode == 200 ? 200 : 502);
+});
 
 app.Run();

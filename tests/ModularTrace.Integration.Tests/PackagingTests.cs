@@ -20,6 +20,7 @@ public sealed class PackagingTests : IDisposable
     [
         "signing/ModularTrace.Signing/ModularTrace.Signing.csproj",
         "core/ModularTrace.Hooks/ModularTrace.Hooks.csproj",
+        "core/ModularTrace.Runtime/ModularTrace.Runtime.csproj",
         "core/ModularTrace.Tracing/ModularTrace.Tracing.csproj",
         "core/ModularTrace.Output/ModularTrace.Output.csproj",
         "core/ModularTrace.Contract/ModularTrace.Contract.csproj",
@@ -55,7 +56,7 @@ public sealed class PackagingTests : IDisposable
 
         var toolPackage = Directory.GetFiles(Packages, "ModularTrace.Cli.*.nupkg").Single();
         var version = Path.GetFileNameWithoutExtension(toolPackage)["ModularTrace.Cli.".Length..];
-        foreach (var id in new[] { "ModularTrace.Hooks", "ModularTrace.Tracing", "ModularTrace.Output", "ModularTrace.Contract", "ModularTrace.Loader", "ModularTrace.Control", "ModularTrace.Hosting", "ModularTrace.Signing", "ModularTrace.SampleHost", "ModularTrace.Module.Sdk", "ModularTrace.Templates" })
+        foreach (var id in new[] { "ModularTrace.Hooks", "ModularTrace.Runtime", "ModularTrace.Tracing", "ModularTrace.Output", "ModularTrace.Contract", "ModularTrace.Loader", "ModularTrace.Control", "ModularTrace.Hosting", "ModularTrace.Signing", "ModularTrace.SampleHost", "ModularTrace.Module.Sdk", "ModularTrace.Templates" })
         {
             Assert.True(File.Exists(Path.Combine(Packages, $"{id}.{version}.nupkg")), $"{id}.{version}.nupkg missing from {Packages}");
         }

@@ -19,6 +19,7 @@ public sealed class PublicApiTests
         { "core/ModularTrace.Loader", typeof(ModularTrace.Modules.ModuleLoader).Assembly.Location },
         { "core/ModularTrace.Control", typeof(ModularTrace.Control.ControlServer).Assembly.Location },
         { "core/ModularTrace.Hosting", typeof(ModularTrace.Hosting.ModularTraceHost).Assembly.Location },
+        { "core/ModularTrace.Runtime", typeof(ModularTrace.Runtime.RuntimeHooks).Assembly.Location },
         { "signing/ModularTrace.Signing", typeof(ModularTrace.Signing.ModuleSigner).Assembly.Location },
     };
 

@@ -98,6 +98,64 @@ public abstract class Hook
     /// <summary>The attached probes in calling order.</summary>
     public abstract ImmutableArray<ProbeInfo> GetProbes();
 
+    /// <summary>
+    /// Sets what runs when the first probe is attached (<paramref name="register"/>) and when the last one is
+    /// detached (<paramref name="unregister"/>): the kernel's <c>TRACE_EVENT_FN</c> regfunc/unregfunc, so whatever
+    /// feeds the hook (a subscription to a runtime source) exists only while someone listens.
+    /// </summary>
+    /// <remarks>
+    /// Both run under the hook's attach lock, <paramref name="register"/> before the first probe is published and
+    /// <paramref name="unregister"/> after the last is removed (also when a faulting probe is detached on a firing
+    /// thread); they must not attach or detach probes. If <paramref name="register"/> throws, the attach fails and
+    /// nothing is attached. Firing never reads them.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">Callbacks are set already, or a probe is attached.</exception>
+    public void SetRegistration(Action register, Action unregister)
+    {
+        ArgumentNullException.ThrowIfNull(register);
+        ArgumentNullException.ThrowIfNull(unregister);
+        var state = State;
+        lock (state)
+        {
+            if (state.Register is not null || _probes is not null)
+            {
+                throw new InvalidOperationException($"Hook '{Name}' has its registration callbacks or probes already; set them once, before attaching.");
+            }
+
+            state.Unregister = unregister;
+            Volatile.Write(ref state.Register, register);
+        }
+    }
+
+    /// <summary>Runs the first-attach callback, if any (under the attach lock, before publishing).</summary>
+    private protected void OnFirstAttach() => Volatile.Read(ref _state)?.Register?.Invoke();
+
+    /// <summary>Runs the last-detach callback, if any (under the attach lock, after publishing null).</summary>
+    private protected void OnLastDetach() => Volatile.Read(ref _state)?.Unregister?.Invoke();
+
+    /// <summary>
+    /// Detaches every probe and reports each as faulting with <paramref name="exception"/> (counted, taint Q through
+    /// <see cref="HookRegistry.ProbeFaulted"/>): for a feeder that cannot produce the hook's arguments, such as a
+    /// runtime payload whose shape changed, the same outcome as a probe that threw.
+    /// </summary>
+    /// <returns>How many probes were detached.</returns>
+    internal int FaultAll(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        var owners = new List<object?>();
+        var count = DetachWhere((_, owner) =>
+        {
+            owners.Add(owner);
+            return true;
+        });
+        foreach (var owner in owners)
+        {
+            CountFault(owner, exception);
+        }
+
+        return count;
+    }
+
     /// <summary>Detaches every probe attached with <paramref name="owner"/>; returns how many.</summary>
     /// <remarks>Internal: owners are the loader's; a module must not detach another's probes.</remarks>
     internal int DetachOwnedBy(object owner)
@@ -139,6 +197,8 @@ public abstract class Hook
         public HookSignature? Signature;
         public HookRegistry? Registry;
         public long Faults;
+        public Action? Register;
+        public Action? Unregister;
     }
 }
 

@@ -58,6 +58,12 @@ public abstract class ProbeSite<TProbe> : Hook
             }
 
             next[at] = new ProbeEntry<TProbe>(probe, priority, owner ?? ProbeOwner.Current);
+            if (current is null)
+            {
+                // Before publishing, as the kernel's tracepoint_add_func calls regfunc: the feeder is up when the probe can run.
+                OnFirstAttach();
+            }
+
             Publish(next);
             return true;
         }
@@ -77,7 +83,13 @@ public abstract class ProbeSite<TProbe> : Hook
                 return false;
             }
 
-            Publish(current!.Length == 1 ? null : [.. current.AsSpan(0, index), .. current.AsSpan(index + 1)]);
+            var last = current!.Length == 1;
+            Publish(last ? null : [.. current.AsSpan(0, index), .. current.AsSpan(index + 1)]);
+            if (last)
+            {
+                OnLastDetach();
+            }
+
             return true;
         }
     }
@@ -95,6 +107,11 @@ public abstract class ProbeSite<TProbe> : Hook
 
             var kept = current.Where(entry => !match(entry.Callback, entry.Owner)).ToArray();
             Publish(kept.Length == 0 ? null : kept);
+            if (kept.Length == 0)
+            {
+                OnLastDetach();
+            }
+
             return current.Length - kept.Length;
         }
     }
