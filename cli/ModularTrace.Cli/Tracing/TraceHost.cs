@@ -89,16 +89,8 @@ internal sealed class TraceHost
     /// <summary>Lines for trace metadata: host, modules, taints.</summary>
     public IReadOnlyDictionary<string, string> Metadata()
     {
-        var env = new SortedDictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["host_profile"] = Profile.Name,
-            ["host_vermagic"] = Loader.HostVermagic,
-            ["host_policy"] = Loader.Policy.ToString().ToLowerInvariant(),
-            ["host_taints"] = Loader.Taints.ToString(),
-            ["host_tainted_mask"] = Loader.Taints.Mask.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["modules"] = string.Join(" ", Loader.Modules.Select(m => $"{m.Name}@{m.Manifest.Version}" + (m.Taints == Taint.None ? "" : $"({TaintSet.Letters(m.Taints)})"))),
-            ["tracer_name"] = "mtrace",
-        };
+        var env = TraceMetadata.Of(Loader);
+        env["host_profile"] = Profile.Name;
         if (DynamicControl.Metadata(Dynamic) is { } dynamic)
         {
             env["dynamic_events"] = dynamic;

@@ -398,16 +398,8 @@ public sealed partial class ControlServer
 
     private SortedDictionary<string, string> Metadata()
     {
-        var loader = _options.Loader;
-        return new SortedDictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["host_pid"] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture),
-            ["host_policy"] = loader.Policy.ToString().ToLowerInvariant(),
-            ["host_taints"] = loader.Taints.ToString(),
-            ["host_tainted_mask"] = loader.Taints.Mask.ToString(CultureInfo.InvariantCulture),
-            ["host_vermagic"] = loader.HostVermagic,
-            ["modules"] = string.Join(" ", loader.Modules.Select(m => $"{m.Name}@{m.Manifest.Version}" + (m.Taints == Taint.None ? "" : $"({TaintSet.Letters(m.Taints)})"))),
-            ["tracer_name"] = "mtrace",
-        };
+        var metadata = TraceMetadata.Of(_options.Loader);
+        metadata["host_pid"] = Environment.ProcessId.ToString(CultureInfo.InvariantCulture);
+        return metadata;
     }
 }
