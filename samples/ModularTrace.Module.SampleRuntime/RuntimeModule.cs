@@ -26,20 +26,13 @@ public sealed class RuntimeModule : ITraceModule
         var rduration = r.S64("duration_ns");
         var rroute = r.DynamicString("route");
         var request = context.DefineEvent("aspnet", "request", new EventClass("request", r.Build(), "{method} {route} status={status} duration_ns={duration_ns}"));
-        context.Attach(context.Hook<Hook<long, string, string, int>>("meter_http_server_request_duration"), (duration, method, route, status) =>
+        const string Unmatched = "(unmatched)";
+        context.Record(context.Hook<Hook<long, string, string, int>>("meter_http_server_request_duration"), request, (_, _, route, _) => TraceEvent.SizeOf(route ?? Unmatched), (ref w, duration, method, route, status) =>
         {
-            route ??= "(unmatched)";
-            var w = request.Reserve(TraceEvent.SizeOf(route));
-            if (!w.IsReserved)
-            {
-                return;
-            }
-
             w.Set(rstatus, status);
             w.Set(rmethod, method ?? "");
             w.Set(rduration, duration);
-            w.Set(rroute, route);
-            w.Commit();
+            w.Set(rroute, route ?? Unmatched);
         });
 
         var i = new EventLayoutBuilder();
@@ -48,20 +41,12 @@ public sealed class RuntimeModule : ITraceModule
         var iduration = i.S64("duration_ns");
         var ipath = i.DynamicString("path");
         var requestIn = context.DefineEvent("aspnet", "request_in", new EventClass("request_in", i.Build(), "{method} {path} status={status} duration_ns={duration_ns}"));
-        context.Attach(context.Hook<Hook<string, string, int, long>>("dl_Microsoft_AspNetCore_Hosting_HttpRequestIn_Stop"), (method, path, status, duration) =>
+        context.Record(context.Hook<Hook<string, string, int, long>>("dl_Microsoft_AspNetCore_Hosting_HttpRequestIn_Stop"), requestIn, (_, path, _, _) => TraceEvent.SizeOf(path ?? ""), (ref w, method, path, status, duration) =>
         {
-            path ??= "";
-            var w = requestIn.Reserve(TraceEvent.SizeOf(path));
-            if (!w.IsReserved)
-            {
-                return;
-            }
-
             w.Set(istatus, status);
             w.Set(imethod, method ?? "");
             w.Set(iduration, duration);
-            w.Set(ipath, path);
-            w.Commit();
+            w.Set(ipath, path ?? "");
         });
 
         var c = new EventLayoutBuilder();
@@ -72,23 +57,14 @@ public sealed class RuntimeModule : ITraceModule
         var chost = c.DynamicString("host");
         var cpath = c.DynamicString("path");
         var client = context.DefineEvent("aspnet", "http_client", new EventClass("http_client", c.Build(), "{method} {host}{path} status={status} task_status={task_status} duration_ns={duration_ns}"));
-        context.Attach(context.Hook<Hook<string, string, string, int, int, long>>("dl_System_Net_Http_HttpRequestOut_Stop"), (method, host, path, status, task, duration) =>
+        context.Record(context.Hook<Hook<string, string, string, int, int, long>>("dl_System_Net_Http_HttpRequestOut_Stop"), client, (_, host, path, _, _, _) => TraceEvent.SizeOf(host ?? "") + TraceEvent.SizeOf(path ?? ""), (ref w, method, host, path, status, task, duration) =>
         {
-            host ??= "";
-            path ??= "";
-            var w = client.Reserve(TraceEvent.SizeOf(host) + TraceEvent.SizeOf(path));
-            if (!w.IsReserved)
-            {
-                return;
-            }
-
             w.Set(cstatus, status);
             w.Set(ctask, task);
             w.Set(cmethod, method ?? "");
             w.Set(cduration, duration);
-            w.Set(chost, host);
-            w.Set(cpath, path);
-            w.Commit();
+            w.Set(chost, host ?? "");
+            w.Set(cpath, path ?? "");
         });
     }
 }
