@@ -18,6 +18,7 @@ internal sealed class DiagnosticFeed(RuntimeHooks bridge, string source) : IObse
     private readonly Dictionary<string, DiagnosticBinding> _building = new(StringComparer.Ordinal);
     private FrozenDictionary<string, DiagnosticBinding> _events = FrozenDictionary<string, DiagnosticBinding>.Empty;
     private FrozenSet<string> _enabled = FrozenSet<string>.Empty;
+    private FrozenDictionary<string, DiagnosticBinding> _stopOfStart = FrozenDictionary<string, DiagnosticBinding>.Empty;
     private IDisposable? _all;
     private int _refs;
 
@@ -41,6 +42,13 @@ internal sealed class DiagnosticFeed(RuntimeHooks bridge, string source) : IObse
         }
 
         _enabled = names.ToFrozenSet(StringComparer.Ordinal);
+        // Each bridged '<name>.Start' with its bridged '<name>.Stop', found once here rather than by building the Stop
+        // name on every IsEnabled call of the application's request path.
+        _stopOfStart = _events.Keys
+            .Where(name => name.EndsWith(".Start", StringComparison.Ordinal))
+            .Select(name => (Start: name, Stop: string.Concat(name.AsSpan(0, name.Length - ".Start".Length), ".Stop")))
+            .Where(pair => _events.ContainsKey(pair.Stop))
+            .ToFrozenDictionary(pair => pair.Start, pair => _events[pair.Stop], StringComparer.Ordinal);
     }
 
     public void Acquire()
@@ -134,7 +142,7 @@ internal sealed class DiagnosticFeed(RuntimeHooks bridge, string source) : IObse
         // ASP.NET Core's hosting writes '.Stop' only if '.Start' was enabled for the request: a probe on Stop enables Start
         // too (OnNext then drops the Start payload, as no probe is on its hook).
         return binding.Hook.IsEnabled
-            || (name.EndsWith(".Start", StringComparison.Ordinal) && _events.TryGetValue(string.Concat(name.AsSpan(0, name.Length - ".Start".Length), ".Stop"), out var stop) && stop.Hook.IsEnabled);
+            || (_stopOfStart.TryGetValue(name, out var stop) && stop.Hook.IsEnabled);
     }
 
     void IObserver<KeyValuePair<string, object?>>.OnNext(KeyValuePair<string, object?> value)
