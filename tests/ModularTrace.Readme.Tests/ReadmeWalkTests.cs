@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace ModularTrace.Integration.Tests;
+using ModularTrace.Integration.Tests;
+
+namespace ModularTrace.Readme.Tests;
 
 /// <summary>
 /// The README, run as a new user runs it: every command of its <c>sh</c> blocks (the two first commands, the tour,
