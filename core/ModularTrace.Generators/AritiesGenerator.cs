@@ -72,7 +72,12 @@ public sealed class AritiesGenerator : IIncrementalGenerator
     internal static string Hooks()
     {
         var s = new StringBuilder(Header);
-        s.Append("using System.Runtime.CompilerServices;\nusing ModularTrace.Tasks;\n\nnamespace ModularTrace.Hooks;\n");
+        s.Append("using System.Runtime.CompilerServices;\nusing ModularTrace.Tasks;\n\nnamespace ModularTrace.Hooks;\n\n");
+        // The bound every other arity list reads (the weaver, the runtime bridge), written where the classes are.
+        s.Append("public abstract partial class Hook\n{\n");
+        s.Append("    /// <summary>\n    /// The most arguments a hook takes: <c>Hook&lt;T1..T8&gt;</c> is the largest arity (the classes are written at\n");
+        s.Append("    /// build, one per arity, by ModularTrace.Generators; <c>Hook`N</c> is the class of arity N).\n    /// </summary>\n");
+        s.Append(Invariant($"    public const int MaxArguments = {MaxArity};\n}}\n"));
         for (var n = 0; n <= MaxArity; n++)
         {
             var types = List(n, "T{0}");

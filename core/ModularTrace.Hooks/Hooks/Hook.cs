@@ -12,16 +12,10 @@ namespace ModularTrace.Hooks;
 /// A probe that throws is caught, counted, detached and reported once through <see cref="HookRegistry.ProbeFaulted"/>;
 /// it never propagates into the traced program. See <see cref="Synchronize"/> for the unload rule.
 /// </remarks>
-public abstract class Hook
+public abstract partial class Hook
 {
     /// <summary>The default probe priority, the kernel's <c>TRACEPOINT_DEFAULT_PRIO</c>. Higher runs first.</summary>
     public const int DefaultPriority = 10;
-
-    /// <summary>
-    /// The most arguments a hook takes: <c>Hook&lt;T1..T8&gt;</c> is the largest arity (the classes are written at
-    /// build, one per arity, by ModularTrace.Generators).
-    /// </summary>
-    public const int MaxArguments = 8;
 
     // Typed by the arity subclass (ProbeEntry<TProbe>[]); kept here so IsEnabled is one non-virtual load.
     // null means no probe, as the kernel's NULL funcs pointer.

@@ -7,20 +7,19 @@ namespace ModularTrace.Runtime;
 /// <summary>Makes a <c>Hook&lt;T..&gt;</c> for argument types known only at run time, and the expression that fires it.</summary>
 internal static class RuntimeHookFactory
 {
+    // Hook`1 .. Hook`MaxArguments, as ModularTrace.Generators wrote them: the bound comes from the same place as
+    // the classes, so no list here has to be kept in step with the arities.
     private static readonly Type[] s_arities =
     [
-        typeof(NullaryHook), typeof(Hook<>), typeof(Hook<,>), typeof(Hook<,,>), typeof(Hook<,,,>),
-        typeof(Hook<,,,,>), typeof(Hook<,,,,,>), typeof(Hook<,,,,,,>), typeof(Hook<,,,,,,,>),
+        typeof(NullaryHook),
+        .. Enumerable.Range(1, Hook.MaxArguments).Select(n => typeof(Hook).Assembly.GetType($"ModularTrace.Hooks.Hook`{n}", throwOnError: true)!),
     ];
-
-    /// <summary>The most arguments a hook has.</summary>
-    public const int MaxArguments = 8;
 
     public static Hook Create(string name, IReadOnlyList<HookArgument> arguments)
     {
-        if (arguments.Count > MaxArguments)
+        if (arguments.Count > Hook.MaxArguments)
         {
-            throw new ArgumentException($"Runtime hook '{name}' would have {arguments.Count} arguments; a hook has at most {MaxArguments}.", nameof(arguments));
+            throw new ArgumentException($"Runtime hook '{name}' would have {arguments.Count} arguments; a hook has at most {Hook.MaxArguments}.", nameof(arguments));
         }
 
         var type = arguments.Count == 0 ? typeof(NullaryHook) : s_arities[arguments.Count].MakeGenericType([.. arguments.Select(a => a.Type)]);

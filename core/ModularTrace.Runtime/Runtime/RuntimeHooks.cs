@@ -136,9 +136,9 @@ public sealed class RuntimeHooks : IDisposable
             arguments.Add(new HookArgument("activity_duration_ns", typeof(long)));
         }
 
-        if (arguments.Count > RuntimeHookFactory.MaxArguments)
+        if (arguments.Count > Hook.MaxArguments)
         {
-            reason = $"{arguments.Count} arguments; a hook has at most {RuntimeHookFactory.MaxArguments}";
+            reason = $"{arguments.Count} arguments; a hook has at most {Hook.MaxArguments}";
             return false;
         }
 

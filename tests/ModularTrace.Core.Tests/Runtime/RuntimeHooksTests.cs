@@ -34,6 +34,22 @@ public sealed class RuntimeHooksTests
     private static string Unique() => "mt.test." + Guid.NewGuid().ToString("N");
 
     [Fact]
+    public void Factory_EveryGeneratedArity_MakesThatHookAndRefusesOneMore()
+    {
+        for (var n = 0; n <= Hook.MaxArguments; n++)
+        {
+            var arguments = Enumerable.Range(1, n).Select(i => new HookArgument($"a{i}", typeof(long))).ToList();
+            var hook = RuntimeHookFactory.Create("rt_arity", arguments);
+            Assert.Equal(n == 0 ? typeof(NullaryHook) : typeof(Hook).Assembly.GetType($"ModularTrace.Hooks.Hook`{n}"), hook.GetType().IsGenericType ? hook.GetType().GetGenericTypeDefinition() : hook.GetType());
+            Assert.Equal(arguments, hook.Signature.Arguments);
+        }
+
+        var tooMany = Enumerable.Range(1, Hook.MaxArguments + 1).Select(i => new HookArgument($"a{i}", typeof(long))).ToList();
+        var ex = Assert.Throws<ArgumentException>(() => RuntimeHookFactory.Create("rt_arity", tooMany));
+        Assert.Contains($"a hook has at most {Hook.MaxArguments}", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Register_DiagnosticEvent_HookIsNamedAndTypedFromThePayloadShape()
     {
         var registry = new HookRegistry();
