@@ -29,6 +29,8 @@ public class HotPathBenchmarks
     private ExitEventHost _counter = null!;
     private ExitEventHost _coarse = null!;
     private ExitEventHost _record = null!;
+    private ExitEventHost _disabledHandWritten = null!;
+    private ExitEventHost _disabledRecord = null!;
     private HandWrittenRing _floor = null!;
     private StoringEventListener? _eventListener;
     private IDisposable? _subscription;
@@ -40,6 +42,12 @@ public class HotPathBenchmarks
         _counter = new ExitEventHost(TraceClock.Counter, 1 << 20);
         _coarse = new ExitEventHost(TraceClock.Coarse, 1 << 20);
         _record = new ExitEventHost(TraceClock.Mono, 1 << 20, record: true);
+        // A loaded module's event nobody enabled: the hand-written probe stays on its hook and tests the flag per
+        // firing; Record's probe is on the hook only while the event is enabled (the kernel's trace_event_reg).
+        _disabledHandWritten = new ExitEventHost(TraceClock.Mono, 1 << 16);
+        _disabledHandWritten.Event.IsEnabled = false;
+        _disabledRecord = new ExitEventHost(TraceClock.Mono, 1 << 16, record: true);
+        _disabledRecord.Event.IsEnabled = false;
         _floor = new HandWrittenRing(Batch * 2);
         _subscription = s_listener.Subscribe(new StoringObserver());
     }
@@ -68,6 +76,12 @@ public class HotPathBenchmarks
 
     [Benchmark]
     public void DisabledHook() => s_disabled.Fire(_comm, _pid, _prio);
+
+    [Benchmark]
+    public void DisabledEventHandWrittenProbe() => _disabledHandWritten.Hook.Fire(_comm, _pid, _prio);
+
+    [Benchmark]
+    public void DisabledEventRecord() => _disabledRecord.Hook.Fire(_comm, _pid, _prio);
 
     [Benchmark]
     public void DisabledEventSource()

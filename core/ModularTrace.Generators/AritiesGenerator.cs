@@ -274,8 +274,9 @@ public sealed class AritiesGenerator : IIncrementalGenerator
                         /// <summary>
                         /// Records <paramref name="ev"/> each time <paramref name="hook"/> fires: reserves a record, runs
                         /// <paramref name="assign"/> on it (the kernel's TP_fast_assign) and commits it; a record the assign step
-                        /// throws in is given back, never published half-written. The probe is owned by this module and has the
-                        /// default priority (<see cref="Attach{TProbe}"/> takes another).
+                        /// throws in is given back, never published half-written. The probe is owned by this module, has the
+                        /// default priority (<see cref="Attach{TProbe}"/> takes another) and is on the hook only while the event is
+                        /// enabled, as the kernel's trace events are: a disabled event costs the hook nothing.
                         /// </summary>{{typeDocs}}
                         /// <param name="hook">A hook the module declared (<see cref="Hook{THook}"/>).</param>
                         /// <param name="ev">An event this module defined (<see cref="DefineEvent"/>).</param>{{sizeDoc}}
@@ -285,8 +286,7 @@ public sealed class AritiesGenerator : IIncrementalGenerator
                         {
                             ArgumentNullException.ThrowIfNull(ev);{{sizeCheck}}
                             ArgumentNullException.ThrowIfNull(assign);
-                            RequireOwn(ev);
-                            Attach(hook, ({{args}}) =>
+                            Bind(hook, ev, ({{args}}) =>
                             {
                                 var writer = {{reserve}};
                                 if (!writer.IsReserved)

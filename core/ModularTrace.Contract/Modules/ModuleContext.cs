@@ -48,14 +48,29 @@ public sealed partial class ModuleContext
     public void Attach<TProbe>(ProbeSite<TProbe> hook, TProbe probe, int priority = Hooks.Hook.DefaultPriority)
         where TProbe : Delegate
     {
+        RequireDeclared(hook);
+        hook.Attach(probe, priority, Owner);
+    }
+
+    // Record's probes: on the hook only while the event is enabled (TraceEvent.Bind), owned by this module so that
+    // unload detaches one that is attached.
+    private void Bind<TProbe>(ProbeSite<TProbe> hook, TraceEvent ev, TProbe probe)
+        where TProbe : Delegate
+    {
+        RequireDeclared(hook);
+        RequireOwn(ev);
+        var owner = Owner;
+        ev.Bind(() => hook.TryAttach(probe, Hooks.Hook.DefaultPriority, owner), () => hook.Detach(probe));
+    }
+
+    private void RequireDeclared(Hook hook)
+    {
         ArgumentNullException.ThrowIfNull(hook);
         if (!_declaredHooks.Contains(hook.Name))
         {
             throw new InvalidOperationException(
                 $"{Name}: hook '{hook.Name}' is not in the module's __versions; add it to the module's <ModuleHook> items so modpost records its CRC.");
         }
-
-        hook.Attach(probe, priority, Owner);
     }
 
     /// <summary>Defines an event owned by this module; it starts disabled.</summary>

@@ -26,6 +26,9 @@ public sealed class TraceEvent
     private volatile EventFilter? _filter;
     private EventTrigger[] _triggers = [];
     private long _filtered;
+    private readonly Lock _bindingGate = new();
+    private ProbeBinding[] _bindings = [];
+    private bool _removed;
 
     internal TraceEvent(TraceSession session, ushort id, string system, string name, EventClass eventClass, object? owner)
     {
@@ -63,10 +66,87 @@ public sealed class TraceEvent
     public object? Owner { get; }
 
     /// <summary>Whether the event records (the <c>enable</c> file).</summary>
+    /// <remarks>
+    /// Probes bound to the event (<see cref="Bind"/>: <c>ModuleContext.Record</c>'s) are attached to their hooks while it
+    /// is enabled and detached when it is disabled, as the kernel registers a trace event's probe at enable
+    /// (<c>trace_event_reg</c>): a disabled event costs its hook nothing, and a runtime hook's source is not even
+    /// subscribed to.
+    /// </remarks>
     public bool IsEnabled
     {
         get => _enabled;
-        set => _enabled = value;
+        set
+        {
+            if (_enabled == value)
+            {
+                return; // enable_event triggers set this on every firing: no lock when nothing changes
+            }
+
+            lock (_bindingGate)
+            {
+                if (_enabled == value)
+                {
+                    return;
+                }
+
+                if (value)
+                {
+                    // Recording first, then the probes: the first firing after attach writes a record.
+                    _enabled = true;
+                    foreach (var binding in _bindings)
+                    {
+                        binding.Arm();
+                    }
+                }
+                else
+                {
+                    foreach (var binding in _bindings)
+                    {
+                        binding.Disarm();
+                    }
+
+                    _enabled = false;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Binds a probe that writes only this event: <paramref name="attach"/> runs now if the event is enabled and at
+    /// each enable, <paramref name="detach"/> at each disable. A probe its hook detached for faulting
+    /// (<paramref name="detach"/> returns false) is never attached again; removing the event drops every binding.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The event was removed.</exception>
+    internal void Bind(Func<bool> attach, Func<bool> detach)
+    {
+        ArgumentNullException.ThrowIfNull(attach);
+        ArgumentNullException.ThrowIfNull(detach);
+        lock (_bindingGate)
+        {
+            if (IsRemoved)
+            {
+                throw new InvalidOperationException($"Event '{FullName}' was removed; no probe can be bound to it.");
+            }
+
+            var binding = new ProbeBinding(attach, detach);
+            _bindings = [.. _bindings, binding];
+            if (_enabled)
+            {
+                binding.Arm();
+            }
+        }
+    }
+
+    /// <summary>How many bound probes are attached now (for tests and <c>stat</c>-like views).</summary>
+    internal int ArmedProbes
+    {
+        get
+        {
+            lock (_bindingGate)
+            {
+                return _bindings.Count(b => b.IsArmed);
+            }
+        }
     }
 
     /// <summary>The filter, or null to record everything (the <c>filter</c> file).</summary>
@@ -86,7 +166,22 @@ public sealed class TraceEvent
     internal EventTrigger[] TriggerArray => Volatile.Read(ref _triggers);
 
     /// <summary>Whether the event was removed (its module unloaded); records already written stay readable.</summary>
-    public bool IsRemoved { get; internal set; }
+    public bool IsRemoved
+    {
+        get => _removed;
+        internal set
+        {
+            lock (_bindingGate)
+            {
+                _removed = value;
+                if (value)
+                {
+                    // A removed event is kept to decode old records; its module's probes (and so its code) are not.
+                    _bindings = [];
+                }
+            }
+        }
+    }
 
     /// <summary>Bytes a string takes in a <c>__data_loc</c> field: its UTF-8 length plus the NUL.</summary>
     public static int SizeOf(string? text) => text is null ? 1 : Math.Min(Encoding.UTF8.GetByteCount(text), 0xfffe) + 1;
@@ -178,6 +273,33 @@ public sealed class TraceEvent
     }
 
     internal void CountFiltered() => Interlocked.Increment(ref _filtered);
+
+    // One bound probe; changed only under the event's _bindingGate.
+    private sealed class ProbeBinding(Func<bool> attach, Func<bool> detach)
+    {
+        private bool _faulted;
+
+        public bool IsArmed { get; private set; }
+
+        public void Arm()
+        {
+            if (!IsArmed && !_faulted)
+            {
+                IsArmed = attach();
+            }
+        }
+
+        public void Disarm()
+        {
+            if (IsArmed)
+            {
+                IsArmed = false;
+                // Not attached any more although armed: its hook detached it for throwing. It stays off, as a
+                // faulted probe does everywhere else.
+                _faulted = !detach();
+            }
+        }
+    }
 
     /// <inheritdoc />
     public override string ToString() => FullName;

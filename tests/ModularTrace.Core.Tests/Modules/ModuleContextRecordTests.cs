@@ -110,7 +110,96 @@ public sealed class ModuleContextRecordTests
         _open.Fire(1, "x", 0);
 
         Assert.Equal(0, assigned);
+        Assert.Equal(0, sized);
         Assert.Empty(Render());
+    }
+
+    // The kernel registers a trace event's probe at enable (trace_event_reg) and unregisters it at disable: a disabled
+    // event's hook stays a disabled hook (one branch), and a runtime hook's source stays unsubscribed.
+    [Fact]
+    public void Record_ProbeIsOnTheHookOnlyWhileTheEventIsEnabled()
+    {
+        var ev = DefineOpen(out var fd, out _, out _);
+        ev.IsEnabled = false;
+        _context.Record(_open, ev, (ref w, f, _, _) => w.Set(fd, f));
+        Assert.False(_open.IsEnabled);
+
+        ev.IsEnabled = true;
+        Assert.True(_open.IsEnabled);
+        Assert.Same(_owner, Assert.Single(_open.GetProbes()).Owner);
+        _open.Fire(1, "x", 0);
+
+        ev.IsEnabled = false;
+        Assert.False(_open.IsEnabled);
+        _open.Fire(2, "x", 0);
+
+        ev.IsEnabled = true;
+        ev.IsEnabled = true; // no second attach (the kernel's EEXIST would be a bug here)
+        _open.Fire(3, "x", 0);
+        Assert.Equal(1, _open.ProbeCount);
+        Assert.Equal(["test:open fd=1 path= ret=0", "test:open fd=3 path= ret=0"], Render());
+    }
+
+    [Fact]
+    public void Record_ProbeThatFaulted_IsNotAttachedAgainAtTheNextEnable()
+    {
+        var ev = DefineOpen(out _, out _, out _);
+        var calls = 0;
+        _context.Record(_open, ev, (ref _, _, _, _) =>
+        {
+            calls++;
+            throw new InvalidOperationException("broken probe");
+        });
+
+        _open.Fire(1, "x", 0);
+        Assert.Equal(0, _open.ProbeCount);
+        ev.IsEnabled = false;
+        ev.IsEnabled = true;
+        _open.Fire(2, "x", 0);
+
+        Assert.Equal(1, calls);
+        Assert.Equal(0, _open.ProbeCount);
+        Assert.Equal(1, _open.FaultCount);
+    }
+
+    // A removed event is kept a while to decode old records; enabling it must not bring an unloaded module's probe
+    // (and with it the module's code) back onto the hook.
+    [Fact]
+    public void Record_EventRemoved_DetachesAndNeverAttachesAgain()
+    {
+        var ev = DefineOpen(out var fd, out _, out _);
+        _context.Record(_open, ev, (ref w, f, _, _) => w.Set(fd, f));
+        Assert.Equal(1, _open.ProbeCount);
+
+        Assert.True(_session.Remove(ev));
+        Assert.Equal(0, _open.ProbeCount);
+        ev.IsEnabled = true;
+
+        Assert.Equal(0, _open.ProbeCount);
+        Assert.Equal(0, ev.ArmedProbes);
+        Assert.Throws<InvalidOperationException>(() => _context.Record(_open, ev, (ref _, _, _, _) => { }));
+    }
+
+    [Fact]
+    public async Task Record_EnableAndDisableFromManyThreads_EndsWithTheProbeOnExactlyWhenEnabled()
+    {
+        var ev = DefineOpen(out var fd, out _, out _);
+        _context.Record(_open, ev, (ref w, f, _, _) => w.Set(fd, f));
+        var firing = Task.Run(() =>
+        {
+            for (var i = 0; i < 20_000; i++)
+            {
+                _open.Fire(i, "x", 0);
+            }
+        });
+        Parallel.For(0, 2_000, i => ev.IsEnabled = i % 3 != 0);
+        await firing;
+
+        ev.IsEnabled = true;
+        Assert.Equal(1, _open.ProbeCount);
+        ev.IsEnabled = false;
+        Assert.Equal(0, _open.ProbeCount);
+        Assert.Equal(0, _open.FaultCount);
     }
 
     // A probe that throws between reserve and commit used to leave its buffer's reservation standing (trace_pipe's

@@ -105,6 +105,34 @@ public sealed class RuntimeHooksTests
         Assert.False(listener.IsEnabled("Shop.Order"));
     }
 
+    // A loaded module's Record probe goes on its hook only while its event is enabled, so loading the module
+    // subscribes to nothing: the application pays for a source only while someone records it.
+    [Fact]
+    public void Record_ModuleEventDisabled_SourceStaysUnsubscribedUntilEnabled()
+    {
+        var source = Unique();
+        using var listener = new DiagnosticListener(source);
+        var registry = new HookRegistry();
+        using var bridge = RuntimeHooks.Register(registry, [Spec<OrderV1>(source)]);
+        var hook = (Hook<string, int, int>)bridge.Hooks[0];
+        var session = new ModularTrace.Events.TraceSession(new ModularTrace.Events.TraceOptions { BufferSize = 1 << 16 });
+        var context = new ModularTrace.Modules.ModuleContext("shop", registry, session, [hook.Name], new object());
+        var b = new ModularTrace.Events.EventLayoutBuilder();
+        var status = b.S32("status");
+        var ev = context.DefineEvent("shop", "order", new ModularTrace.Events.EventClass("order", b.Build(), "status={status}"));
+        context.Record(hook, ev, (ref w, _, _, st) => w.Set(status, st));
+
+        Assert.Equal(0, bridge.ActiveSubscriptions);
+        Assert.False(listener.IsEnabled("Shop.Order"));
+        ev.IsEnabled = true;
+        Assert.Equal(1, bridge.ActiveSubscriptions);
+        listener.Write("Shop.Order", new OrderV1 { Status = 201 });
+        ev.IsEnabled = false;
+        Assert.Equal(0, bridge.ActiveSubscriptions);
+        Assert.False(listener.IsEnabled("Shop.Order"));
+        Assert.Single(new ModularTrace.Output.TraceReader(session).Read(consume: true));
+    }
+
     [Fact]
     public void Attach_ListenerCreatedAfterAttach_IsSubscribedToo()
     {

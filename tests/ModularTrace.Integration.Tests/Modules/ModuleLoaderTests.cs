@@ -25,9 +25,11 @@ public sealed class ModuleLoaderTests
         Assert.Equal(SignatureStatus.Valid, result.Module.Signature.Status);
         Assert.Equal(Taint.None, host.Loader.Taints.Flags);
         Assert.Equal(4, host.Session.Select("sched:*").Count);
-        Assert.Equal(1, host.Hooks.SchedSwitch.ProbeCount);
+        // Its events start disabled, and a disabled event's probe is not on the hook (the kernel's trace_event_reg).
+        Assert.Equal(0, host.AttachedProbes);
 
         host.Session.SetEnabled("sched:sched_switch", true);
+        Assert.Equal(1, host.Hooks.SchedSwitch.ProbeCount);
         new SimulatedKernel(host.Hooks).Run(new WorkloadOptions { Events = 2_000 });
         var records = new TraceReader(host.Session).Read(consume: true);
         Assert.NotEmpty(records);
@@ -242,6 +244,7 @@ public sealed class ModuleLoaderTests
 
         Assert.True(result.Loaded, result.Error);
         Assert.Equal("sched", result.Module!.Name);          // the verified module, not the swapped-in one
+        host.Session.SetEnabled("*", true);
         Assert.Equal(1, host.Hooks.SchedSwitch.ProbeCount);
         Assert.Equal(0, host.Hooks.VfsRead.ProbeCount);
         Assert.Null(host.Session.Find("test:unsigned_read"));
@@ -389,8 +392,8 @@ public sealed class PluginModeTests
         Assert.True(result.Loaded, result.Error);
         var privateCopy = result.Module!.PrivateDirectory!;
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(privateCopy));
-        Assert.Equal(1, host.Hooks.SchedSwitch.ProbeCount);
         host.Session.SetEnabled("sched:*", true);
+        Assert.Equal(1, host.Hooks.SchedSwitch.ProbeCount);
         new SimulatedKernel(host.Hooks).Run(new WorkloadOptions { Events = 1_000 });
         Assert.NotEmpty(new TraceReader(host.Session).Read(consume: true));
 
