@@ -26,7 +26,6 @@ public sealed class TraceEvent
     private volatile EventFilter? _filter;
     private EventTrigger[] _triggers = [];
     private long _filtered;
-    private readonly Lock _bindingGate = new();
     private ProbeBinding[] _bindings = [];
     private bool _removed;
 
@@ -82,7 +81,7 @@ public sealed class TraceEvent
                 return; // enable_event triggers set this on every firing: no lock when nothing changes
             }
 
-            lock (_bindingGate)
+            lock (this)
             {
                 if (_enabled == value)
                 {
@@ -121,7 +120,7 @@ public sealed class TraceEvent
     {
         ArgumentNullException.ThrowIfNull(attach);
         ArgumentNullException.ThrowIfNull(detach);
-        lock (_bindingGate)
+        lock (this)
         {
             if (IsRemoved)
             {
@@ -142,7 +141,7 @@ public sealed class TraceEvent
     {
         get
         {
-            lock (_bindingGate)
+            lock (this)
             {
                 return _bindings.Count(b => b.IsArmed);
             }
@@ -171,7 +170,7 @@ public sealed class TraceEvent
         get => _removed;
         internal set
         {
-            lock (_bindingGate)
+            lock (this)
             {
                 _removed = value;
                 if (value)
@@ -274,7 +273,7 @@ public sealed class TraceEvent
 
     internal void CountFiltered() => Interlocked.Increment(ref _filtered);
 
-    // One bound probe; changed only under the event's _bindingGate.
+    // One bound probe; changed only under the event's lock (the one AddTrigger takes: no lock object per event).
     private sealed class ProbeBinding(Func<bool> attach, Func<bool> detach)
     {
         private bool _faulted;
