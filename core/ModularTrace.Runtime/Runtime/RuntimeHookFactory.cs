@@ -1,5 +1,4 @@
 using System.Linq.Expressions;
-using System.Reflection;
 using ModularTrace.Hooks;
 
 namespace ModularTrace.Runtime;
@@ -7,12 +6,6 @@ namespace ModularTrace.Runtime;
 /// <summary>Makes a <c>Hook&lt;T..&gt;</c> for argument types known only at run time, and the expression that fires it.</summary>
 internal static class RuntimeHookFactory
 {
-    private static readonly Type[] s_arities =
-    [
-        typeof(NullaryHook), typeof(Hook<>), typeof(Hook<,>), typeof(Hook<,,>), typeof(Hook<,,,>),
-        typeof(Hook<,,,,>), typeof(Hook<,,,,,>), typeof(Hook<,,,,,,>), typeof(Hook<,,,,,,,>),
-    ];
-
     /// <summary>The most arguments a hook has.</summary>
     public const int MaxArguments = 8;
 
@@ -23,16 +16,7 @@ internal static class RuntimeHookFactory
             throw new ArgumentException($"Runtime hook '{name}' would have {arguments.Count} arguments; a hook has at most {MaxArguments}.", nameof(arguments));
         }
 
-        var type = arguments.Count == 0 ? typeof(NullaryHook) : s_arities[arguments.Count].MakeGenericType([.. arguments.Select(a => a.Type)]);
-        object[] ctorArgs = [name, .. arguments.Select(a => a.Name)];
-        try
-        {
-            return (Hook)Activator.CreateInstance(type, ctorArgs)!;
-        }
-        catch (TargetInvocationException ex) when (ex.InnerException is { } inner)
-        {
-            throw inner;
-        }
+        return Hook.Create(new HookSignature(name, arguments));
     }
 
     /// <summary><c>hook.Fire(args)</c> as an expression; the arguments' types must be the hook's.</summary>
