@@ -77,7 +77,14 @@ public sealed class AritiesGenerator : IIncrementalGenerator
         s.Append("public abstract partial class Hook\n{\n");
         s.Append("    /// <summary>\n    /// The most arguments a hook takes: <c>Hook&lt;T1..T8&gt;</c> is the largest arity (the classes are written at\n");
         s.Append("    /// build, one per arity, by ModularTrace.Generators; <c>Hook`N</c> is the class of arity N).\n    /// </summary>\n");
-        s.Append(Invariant($"    public const int MaxArguments = {MaxArity};\n}}\n"));
+        s.Append(Invariant($"    public const int MaxArguments = {MaxArity};\n\n"));
+        s.Append("    // The open class of each arity, index = argument count (Create).\n    private static readonly global::System.Type[] s_arities =\n    [\n        typeof(NullaryHook),\n");
+        for (var n = 1; n <= MaxArity; n++)
+        {
+            s.Append(Invariant($"        typeof(Hook<{new string(',', n - 1)}>),\n"));
+        }
+
+        s.Append("    ];\n}\n");
         for (var n = 0; n <= MaxArity; n++)
         {
             var types = List(n, "T{0}");

@@ -124,6 +124,39 @@ public sealed class PackagingTests : IDisposable
         Assert.Contains($"# host_vermagic: {VerMagic.Host}", run.Stdout, StringComparison.Ordinal);
         Assert.Contains($"# modules: {ModuleName}@0.1.0(O)", run.Stdout, StringComparison.Ordinal);
         Assert.Matches(new Regex(@" irq_entry: irq=\d+ handler=\S+"), run.Stdout);
+        Assert.False(Directory.Exists(Path.Combine(project, "host")), "the template without --symvers wrote its host variant too");
+
+        // 8. For another host, as its platform team in CI: only the sample service's Module.symvers (written by its
+        // build) and its vermagic, no running service. The module compiles against those hooks' prototypes and its
+        // tests load it against hooks made from that file.
+        var hostFiles = Path.Combine(_root, "service-host");
+        Directory.CreateDirectory(hostFiles);
+        var serviceOutput = Path.Combine(RepoFiles.Root, "samples", "ModularTrace.SampleService", "bin", RepoFiles.Configuration, "net10.0");
+        File.Copy(Path.Combine(serviceOutput, "Module.symvers"), Path.Combine(hostFiles, "Module.symvers"));
+        var serviceVermagic = File.ReadAllText(Path.Combine(serviceOutput, "Module.vermagic")).TrimEnd('\n');
+        var hosted = Path.Combine(_root, "ServiceEvents");
+        Dotnet(TimeSpan.FromMinutes(2), "new", "mtrace-module", "-n", "ServiceEvents", "-o", hosted, "--debug:custom-hive", Hive,
+            "--symvers", "../service-host/Module.symvers", "--vermagic", serviceVermagic, "--hook", "http_request_stop;cache_lookup");
+        var hostedTest = Dotnet(TimeSpan.FromMinutes(15), "test", Path.Combine(hosted, "ServiceEvents.slnx"));
+        Assert.Matches(new Regex(@"Passed:\s+3\b"), hostedTest.Stdout);
+
+        var hostedModule = Path.Combine(hosted, "ServiceEvents", "bin", "Debug", "net10.0", "ServiceEvents.dll");
+        var hostedInfo = Run(Tool, TimeSpan.FromMinutes(2), "modinfo", hostedModule, "--cert", Path.Combine(hosted, "ServiceEvents", "keys", "signing_key.x509"))
+            .Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var serviceCrcs = File.ReadAllLines(Path.Combine(hostFiles, "Module.symvers")).Select(line => line.Split('\t')).ToDictionary(c => c[1], c => c[0]);
+        Assert.Contains($"vermagic:       {serviceVermagic}", hostedInfo);
+        Assert.Contains($"hook:           {serviceCrcs["cache_lookup"]} cache_lookup", hostedInfo);
+        Assert.Contains($"hook:           {serviceCrcs["http_request_stop"]} http_request_stop", hostedInfo);
+        Assert.DoesNotContain(hostedInfo, line => line.Contains("irq_handler_entry", StringComparison.Ordinal));
+
+        // 9. A hook the host does not have fails the build with the kernel's words, naming the host's file.
+        var undefined = Path.Combine(_root, "Undefined");
+        Dotnet(TimeSpan.FromMinutes(2), "new", "mtrace-module", "-n", "Undefined", "-o", undefined, "--debug:custom-hive", Hive,
+            "--symvers", Path.Combine(hostFiles, "Module.symvers"), "--vermagic", serviceVermagic, "--hook", "http_request_stop;myapp_request");
+        var refused = Execute("dotnet", TimeSpan.FromMinutes(5), isolated: true, "build", Path.Combine(undefined, "Undefined", "Undefined.csproj"));
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("modpost: \"myapp_request\" [undefined] undefined!", refused.Stdout, StringComparison.Ordinal);
+        Assert.Contains($"{Path.Combine(hostFiles, "Module.symvers")} (the host's Module.symvers) has no hook of that name", refused.Stdout, StringComparison.Ordinal);
     }
 
     public void Dispose()

@@ -39,6 +39,32 @@ public abstract partial class Hook
         Name = name;
     }
 
+    /// <summary>
+    /// Creates the hook <paramref name="signature"/> describes, <c>Hook&lt;T1..Tn&gt;</c> closed over its argument types
+    /// (<see cref="NullaryHook"/> for none), unregistered: a host's hook made from its prototype, not its declaration.
+    /// </summary>
+    /// <exception cref="ArgumentException">The signature has more than <see cref="MaxArguments"/> arguments.</exception>
+    public static Hook Create(HookSignature signature)
+    {
+        ArgumentNullException.ThrowIfNull(signature);
+        var arguments = signature.Arguments;
+        if (arguments.Length > MaxArguments)
+        {
+            throw new ArgumentException($"Hook '{signature.Name}' would have {arguments.Length} arguments; a hook has at most {MaxArguments}.", nameof(signature));
+        }
+
+        var type = arguments.Length == 0 ? typeof(NullaryHook) : s_arities[arguments.Length].MakeGenericType([.. arguments.Select(a => a.Type)]);
+        object[] constructorArguments = [signature.Name, .. arguments.Select(a => a.Name)];
+        try
+        {
+            return (Hook)Activator.CreateInstance(type, constructorArguments)!;
+        }
+        catch (System.Reflection.TargetInvocationException ex) when (ex.InnerException is ArgumentException inner)
+        {
+            throw inner;
+        }
+    }
+
     /// <summary>The hook name, unique within a registry.</summary>
     public string Name { get; }
 

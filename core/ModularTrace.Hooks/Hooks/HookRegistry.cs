@@ -7,7 +7,7 @@ namespace ModularTrace.Hooks;
 /// The host's table of hooks, by name: what modules attach to and what <see cref="Symvers"/> is made from.
 /// </summary>
 /// <remarks>Thread-safe. Registration is rare (start-up); lookups take no lock.</remarks>
-public sealed class HookRegistry
+public sealed partial class HookRegistry
 {
     private readonly Lock _gate = new();
     private ImmutableSortedDictionary<string, Hook> _hooks = ImmutableSortedDictionary.Create<string, Hook>(StringComparer.Ordinal);

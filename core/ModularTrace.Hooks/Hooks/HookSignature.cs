@@ -164,6 +164,61 @@ public sealed class HookSignature : IEquatable<HookSignature>
         return table;
     }
 
+    /// <summary>
+    /// Parses a canonical prototype, <c>name(type arg, ...)</c> as <see cref="Prototype"/> writes it (a symvers line's
+    /// third column), back into a signature: what a host's hooks are to a module built where the host is not at hand.
+    /// </summary>
+    /// <exception cref="FormatException">The text is not a canonical prototype, or names a type a hook cannot carry.</exception>
+    public static HookSignature Parse(string prototype)
+    {
+        ArgumentNullException.ThrowIfNull(prototype);
+        var open = prototype.IndexOf('(', StringComparison.Ordinal);
+        if (open <= 0 || !prototype.EndsWith(')'))
+        {
+            throw new FormatException($"Prototype '{prototype}' is not 'name(type arg, ...)'.");
+        }
+
+        var name = prototype[..open];
+        var list = prototype[(open + 1)..^1];
+        var arguments = new List<HookArgument>();
+        foreach (var part in list.Length == 0 ? [] : list.Split(", "))
+        {
+            var words = part.Split(' ');
+            if (words.Length != 2)
+            {
+                throw new FormatException($"Prototype '{prototype}': argument '{part}' is not 'type name'.");
+            }
+
+            if (!HookTypes.TryParse(words[0], out var type))
+            {
+                throw new FormatException(
+                    $"Prototype '{prototype}': type '{words[0]}' cannot be a hook argument; supported: {string.Join(", ", HookTypes.Supported.Select(HookTypes.NameOf).Order(StringComparer.Ordinal))}.");
+            }
+
+            arguments.Add(new HookArgument(words[1], type));
+        }
+
+        if (arguments.Count > Hook.MaxArguments)
+        {
+            throw new FormatException($"Prototype '{prototype}' has {arguments.Count} arguments; a hook has at most {Hook.MaxArguments}.");
+        }
+
+        HookSignature signature;
+        try
+        {
+            signature = new HookSignature(name, arguments);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new FormatException($"Prototype '{prototype}': {ex.Message}", ex);
+        }
+
+        // Only the canonical spelling round-trips: another spelling would hash to another CRC than the host's.
+        return signature.Prototype == prototype
+            ? signature
+            : throw new FormatException($"Prototype '{prototype}' is not canonical (expected '{signature.Prototype}').");
+    }
+
     /// <summary>Whether <paramref name="text"/> is a valid hook or argument name.</summary>
     public static bool IsIdentifier(string? text)
     {

@@ -172,16 +172,61 @@ public sealed class CommonFieldsTests
         Assert.Equal(EventLayout.CommonSize, ev.Class.Layout["value"].Offset);
     }
 
-    [Fact]
-    public void Filter_OnTheTraceId_IsRefusedNamingItsType()
+    // The trace id compares as the text every output shows it as, with a char array's rules (== != ~, quoted).
+    [Theory]
+    [InlineData("common_trace_id == \"{id}\"", true, false)]
+    [InlineData("common_trace_id == \"{ID}\"", true, false)]
+    [InlineData("common_trace_id != \"{id}\"", false, true)]
+    [InlineData("common_trace_id == \"00000000000000000000000000000000\"", false, true)]
+    [InlineData("common_trace_id ~ \"{head}*\"", true, false)]
+    [InlineData("common_trace_id ~ \"*{tail}\"", true, false)]
+    [InlineData("common_trace_id ~ \"0000*\"", false, true)]
+    [InlineData("common_trace_id == \"{id}\" && value == 1", true, false)]
+    [InlineData("common_trace_id == \"{id}\" || value == 2", true, true)]
+    public void Filter_OnTheTraceId_MatchesTheRecordsOfThatActivity(string filter, bool withActivity, bool without)
+    {
+        var (session, ev) = Define();
+        string traceId;
+        using (var activity = new Activity("request").SetIdFormat(ActivityIdFormat.W3C).Start())
+        {
+            traceId = activity.TraceId.ToHexString();
+        }
+
+        var text = filter.Replace("{id}", traceId, StringComparison.Ordinal).Replace("{ID}", traceId.ToUpperInvariant(), StringComparison.Ordinal)
+            .Replace("{head}", traceId[..8], StringComparison.Ordinal).Replace("{tail}", traceId[^8..], StringComparison.Ordinal);
+        var parsed = EventFilterParser.Parse(text, ev.Class.Layout);
+        Assert.True(parsed.IsSuccess, parsed.Error?.ToString());
+        Assert.Equal(text, parsed.Value!.Text);
+
+        ev.Filter = parsed.Value;
+        using (new Activity("request").SetParentId(ActivityTraceId.CreateFromString(traceId), ActivitySpanId.CreateRandom()).SetIdFormat(ActivityIdFormat.W3C).Start())
+        {
+            Write(ev, 1);
+        }
+
+        Write(ev, 2);
+
+        var values = new TraceReader(session).Read(consume: true).Select(r => RecordValues.ReadInt64(r.Data, ev.Class.Layout["value"])).ToList();
+        Assert.Equal(withActivity, values.Contains(1));
+        Assert.Equal(without, values.Contains(2));
+    }
+
+    [Theory]
+    [InlineData("common_trace_id == 0", FilterErrors.ExpectString, "quote the value")]
+    [InlineData("common_trace_id < \"4bf92f3577b34da6a3ce929d0e0e4736\"", FilterErrors.IllegalFieldOp, "does not compare text")]
+    [InlineData("common_trace_id == \"4bf92f35\"", FilterErrors.InvalidValue, "32 hex digits")]
+    [InlineData("common_trace_id == \"4bf92f3577b34da6a3ce929d0e0e473g\"", FilterErrors.InvalidValue, "32 hex digits")]
+    [InlineData("common_trace_id == 4bf9", FilterErrors.ExpectString, "quote the value, common_trace_id == \"4bf9\"")]
+    [InlineData("common_trace_id == bf92", FilterErrors.InvalidValue, "quote the text: common_trace_id == \"bf92\"")]
+    public void Filter_OnTheTraceId_NotAQuotedTraceId_IsRefusedAsTextIs(string filter, string error, string hint)
     {
         var (_, ev) = Define();
 
-        var result = EventFilterParser.Parse("common_trace_id == 0", ev.Class.Layout);
+        var result = EventFilterParser.Parse(filter, ev.Class.Layout);
 
         Assert.False(result.IsSuccess);
-        Assert.Equal(FilterErrors.IllegalFieldOp, result.Error!.Message);
-        Assert.Contains("'common_trace_id' is u8 common_trace_id[16]", result.Error.Hint, StringComparison.Ordinal);
+        Assert.Equal(error, result.Error!.Message);
+        Assert.Contains(hint, result.Error.Hint, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -72,6 +72,23 @@ public sealed class ModpostSymversTests : IDisposable
         Assert.Equal(1, missing.ExitCode);
         Assert.StartsWith($"mtrace: modpost: cannot read {Symvers}.none: ", missing.Stderr, StringComparison.Ordinal);
     }
+    [Fact]
+    public void Declare_HookInTheFile_IsTypedFromItsPrototype_WithAnEventOfItsArguments()
+    {
+        var result = Mtrace.Run("modpost", "--module", "myappevents", "--hook", "myapp_request", "--symvers", Symvers, "--declare", "--out", Output);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var text = File.ReadAllText(Output);
+        Assert.Contains("internal static global::ModularTrace.Hooks.Hook<string, int> myapp_request(global::ModularTrace.Modules.ModuleContext context)", text, StringComparison.Ordinal);
+        Assert.Contains("var f1 = layout.DynamicString(\"route\");\n        var f2 = layout.S32(\"status\");\n", text, StringComparison.Ordinal);
+        Assert.Contains("new global::ModularTrace.Events.EventClass(\"myapp_request\", layout.Build(), \"route={route} status={status}\")", text, StringComparison.Ordinal);
+        Assert.Contains("[Record_myapp_request(context, system)]", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("myapp_job", text, StringComparison.Ordinal);
+
+        // Without --declare the file is the attributes alone, as every module built before it had.
+        var plain = Mtrace.Run("modpost", "--module", "myappevents", "--hook", "myapp_request", "--symvers", Symvers, "--out", Output);
+        Assert.True(plain.ExitCode == 0, plain.ToString());
+        Assert.DoesNotContain("ModuleHooks", File.ReadAllText(Output), StringComparison.Ordinal);
+    }
 
     private static string Line(string prototype) =>
         $"{HookSignature.FormatCrc(HookSignature.ComputeCrc(prototype))}\t{prototype[..prototype.IndexOf('(', StringComparison.Ordinal)]}\t{prototype}\n";

@@ -31,9 +31,11 @@ public static partial class EventFilterParser
                     $"'{name}' is not a field of this event; fields: {string.Join(", ", layout.AllFields.Select(f => f.Name))}");
             }
 
-            if (field.IsArray)
+            // The trace id is an array the kernel has no counterpart of; it is compared as the text everything shows
+            // (32 lower-case hex digits), with a char array's rules: == != ~, quoted. Other arrays compare as neither.
+            var isTraceId = ReferenceEquals(field, EventLayout.TraceIdField);
+            if (field.IsArray && !isTraceId)
             {
-                // A predicate compares one number or one text; an array (common_trace_id) is neither.
                 return FailInside(i, FilterErrors.IllegalFieldOp, $"'{name}' is {field.Declaration}: filters compare numbers and text");
             }
 
@@ -45,7 +47,7 @@ public static partial class EventFilterParser
 
             SkipSpace(ref i);
             var valueStart = i;
-            var isText = field.Type.IsText();
+            var isText = isTraceId || field.Type.IsText();
             if (i < text.Length && text[i] is '"' or '\'')
             {
                 if (op is not (FilterOp.Equal or FilterOp.NotEqual or FilterOp.Glob))
@@ -68,6 +70,17 @@ public static partial class EventFilterParser
                 if (Encoding.UTF8.GetByteCount(value) >= MaxStringValue)
                 {
                     return FailInside(close, FilterErrors.OperandTooLong, $"a text value holds at most {MaxStringValue - 1} bytes");
+                }
+
+                if (isTraceId)
+                {
+                    if (op != FilterOp.Glob && !TraceIdNode.TryParse(value, out _))
+                    {
+                        return FailInside(i, FilterErrors.InvalidValue, $"'{name}' is a W3C trace id: 32 hex digits, e.g. {name} == \"4bf92f3577b34da6a3ce929d0e0e4736\"");
+                    }
+
+                    end = close + 1;
+                    return new TraceIdNode(op, value);
                 }
 
                 end = close + 1;

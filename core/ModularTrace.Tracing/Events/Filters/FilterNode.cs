@@ -172,3 +172,57 @@ internal sealed class StringNode(EventField field, FilterOp op, string constant)
         text.Append(_field.Name).Append(' ').Append(Spell(_op)).Append(' ').Append(quote).Append(_constant).Append(quote);
     }
 }
+
+/// <summary>
+/// <c>common_trace_id</c> against a constant: the 16 bytes compared with 32 hex digits for <c>==</c> and <c>!=</c>
+/// (either case, as W3C allows in input), or the lower-case hex text the outputs show matched by a glob.
+/// </summary>
+internal sealed class TraceIdNode(FilterOp op, string constant) : FilterNode
+{
+    private const int Size = 16;
+    private readonly FilterOp _op = op;
+    private readonly string _constant = constant;
+    private readonly byte[] _id = TryParse(constant, out var id) ? id : [];
+    private readonly byte[] _pattern = Encoding.UTF8.GetBytes(constant);
+
+    public override int Precedence => 3;
+
+    /// <summary>32 hex digits, nothing else; the bytes they spell.</summary>
+    public static bool TryParse(string text, out byte[] id)
+    {
+        id = [];
+        if (text.Length != 2 * Size || !text.All(char.IsAsciiHexDigit))
+        {
+            return false;
+        }
+
+        id = Convert.FromHexString(text);
+        return true;
+    }
+
+    public override bool Evaluate(ReadOnlySpan<byte> record)
+    {
+        var field = EventLayout.TraceIdField;
+        var value = record.Length >= field.Offset + Size ? record.Slice(field.Offset, Size) : stackalloc byte[Size];
+        if (_op != FilterOp.Glob)
+        {
+            return value.SequenceEqual(_id) == (_op == FilterOp.Equal);
+        }
+
+        // The text form, as the outputs print it, without allocating: two lower-case hex digits per byte.
+        Span<byte> text = stackalloc byte[2 * Size];
+        for (var i = 0; i < Size; i++)
+        {
+            text[2 * i] = (byte)"0123456789abcdef"[value[i] >> 4];
+            text[(2 * i) + 1] = (byte)"0123456789abcdef"[value[i] & 0xf];
+        }
+
+        return Glob.IsMatch(_pattern, text);
+    }
+
+    public override void Print(StringBuilder text)
+    {
+        var quote = _constant.Contains('"', StringComparison.Ordinal) ? '\'' : '"';
+        text.Append(EventLayout.TraceIdField.Name).Append(' ').Append(Spell(_op)).Append(' ').Append(quote).Append(_constant).Append(quote);
+    }
+}
