@@ -79,8 +79,8 @@ public sealed class PacksAndLabTests
         Assert.True(lab.ExitCode == 0, lab.ToString());
         using var json = JsonDocument.Parse(lab.Stdout);
         var verdicts = json.RootElement.EnumerateArray().ToDictionary(r => r.GetProperty("id").GetString()!, r => r.GetProperty("verdict").GetString()!);
-        Assert.Equal(["abi-history", "consumer-tool", "crc-off", "cross-distro", "dynamic", "memory", "own-pack", "powertop", "user-signed"], verdicts.Keys.Order());
-        foreach (var id in new[] { "own-pack", "user-signed", "cross-distro", "consumer-tool", "powertop", "crc-off", "dynamic" })
+        Assert.Equal(["abi-history", "consumer-tool", "crc-off", "cross-distro", "dynamic", "memory", "own-pack", "powertop", "runtime-payload", "user-signed"], verdicts.Keys.Order());
+        foreach (var id in new[] { "own-pack", "user-signed", "cross-distro", "consumer-tool", "powertop", "crc-off", "dynamic", "runtime-payload" })
         {
             Assert.True(verdicts[id].StartsWith("holds", StringComparison.Ordinal), $"{id}: {verdicts[id]}");
         }

@@ -16,6 +16,8 @@ internal static class RepoFiles
 
     public static string SampleModule(string name) => Built(Path.Combine(Root, "modules"), name);
 
+    public static string LabModule(string name) => Built(Path.Combine(Root, "modules", "lab"), name);
+
     public static string TestModule(string name) => Built(Path.Combine(Root, "tests", "TestModules"), name);
 
     private static string Built(string folder, string name)

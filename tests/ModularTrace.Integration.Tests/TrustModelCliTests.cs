@@ -115,7 +115,7 @@ public sealed class TrustModelCliTests : IDisposable
         foreach (var args in new[]
         {
             new[] { "insmod", forged }, ["rmmod", forged], ["enable", forged], ["disable", forged], ["filter", forged, forged],
-            ["trigger", forged, forged], ["events", "--format", forged], ["keys", "enroll", forged, "--yes"], ["keys", "confirm", forged],
+            ["trigger", forged, forged], ["hist", forged], ["events", "--format", forged], ["keys", "enroll", forged, "--yes"], ["keys", "confirm", forged],
         })
         {
             runs.Add((args[0] + " --attach", host.Run(args)));

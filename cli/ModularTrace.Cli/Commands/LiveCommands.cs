@@ -13,7 +13,7 @@ namespace ModularTrace.Cli.Commands;
 internal static class LiveCommands
 {
     public static IEnumerable<Command> Create() =>
-        [Insmod(), Rmmod(), Lsmod(), Switch("enable", true), Switch("disable", false), Filter(), Trigger(), Trace(), TracePipe(), Stat(), Taint()];
+        [Insmod(), Rmmod(), Lsmod(), Switch("enable", true), Switch("disable", false), Filter(), Trigger(), Hist(), Trace(), TracePipe(), Stat(), Taint()];
 
     private static Command Insmod()
     {
@@ -136,6 +136,24 @@ internal static class LiveCommands
             foreach (var ev in reply.Events ?? [])
             {
                 result.InvocationConfiguration.Output.WriteLine($"{ev.Name}: triggers [{string.Join("; ", ev.Triggers)}]");
+            }
+
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Hist()
+    {
+        var attach = LiveSession.AttachOption(required: true);
+        var selector = new Argument<string>("selector") { Description = "SYS:EVENT, SYS:* or all." };
+        var command = new Command("hist", "Print the histograms of the hist triggers on events in a running host (tracefs' events/SYS/EVENT/hist).") { selector, attach };
+        command.SetAction(result => LiveSession.Run(result.GetValue(attach)!, async (client, token) =>
+        {
+            var reply = LiveSession.Check(await client.RequestAsync(new ControlRequest { Op = ControlOps.Hist, Selector = result.GetValue(selector) }, token).ConfigureAwait(false));
+            foreach (var line in reply.Lines ?? [])
+            {
+                result.InvocationConfiguration.Output.WriteLine(line);
             }
 
             return ExitCodes.Ok;

@@ -11,7 +11,7 @@ using ModularTrace.Signing;
 namespace ModularTrace.Cli.Lab;
 
 /// <summary>The distributor-module experiments. No outcome is scripted: each verdict is computed from what happened.</summary>
-internal static class LabScenarios
+internal static partial class LabScenarios
 {
     public static readonly IReadOnlyList<(string Id, string Title, Func<LabContext, LabResult> Run)> All =
     [
@@ -24,6 +24,7 @@ internal static class LabScenarios
         ("crc-off", "a mismatched module with and without CRC checks", CrcOff),
         ("dynamic", "dynamic events across a hook signature change", Dynamic),
         ("memory", "memory per hook and per event", Memory),
+        ("runtime-payload", ".NET's diagnostic payloads as de facto ABI: reflection vs CRC lock", RuntimePayload),
     ];
 
     private static string N(long value) => value.ToString("N0", CultureInfo.InvariantCulture);

@@ -24,7 +24,7 @@ public static class ControlProtocol
         ControlOps.Hello, ControlOps.Insmod, ControlOps.Rmmod, ControlOps.Lsmod, ControlOps.Events, ControlOps.Enable,
         ControlOps.Disable, ControlOps.Filter, ControlOps.Trigger, ControlOps.Trace, ControlOps.TracePipe, ControlOps.Stat,
         ControlOps.Taint, ControlOps.KeysList, ControlOps.KeysEnroll, ControlOps.KeysConfirm, ControlOps.Ack, ControlOps.Stop,
-        ControlOps.Hooks,
+        ControlOps.Hooks, ControlOps.Hist,
     ];
 }
 
@@ -78,6 +78,9 @@ public static class ControlOps
 
     /// <summary>The host's hooks as its <c>Module.symvers</c> text, and its vermagic: what modules are built against.</summary>
     public const string Hooks = "hooks";
+
+    /// <summary>The <c>hist</c> files of the selected events that have a hist trigger (tracefs' <c>events/SYS/EVENT/hist</c>).</summary>
+    public const string Hist = "hist";
 
     /// <summary>The host's keyrings.</summary>
     public const string KeysList = "keys_list";

@@ -58,7 +58,7 @@ public sealed record ControlResponse
     /// <summary><c>events</c> with <c>format</c>: the format file text.</summary>
     public string? FormatText { get; init; }
 
-    /// <summary><c>trace</c>, <c>trace_pipe</c>: text lines in ftrace's shape.</summary>
+    /// <summary><c>trace</c>, <c>trace_pipe</c>: text lines in ftrace's shape; <c>hist</c>: the hist files' lines.</summary>
     public IReadOnlyList<string>? Lines { get; init; }
 
     /// <summary>

@@ -21,6 +21,7 @@ public sealed partial class ControlServer
         ControlOps.Disable => Enable(request, false),
         ControlOps.Filter => Filter(request),
         ControlOps.Trigger => Trigger(request),
+        ControlOps.Hist => Hist(request),
         ControlOps.Hooks => new ControlResponse { Ok = true, Vermagic = _options.Loader.HostVermagic, Symvers = _options.Loader.Hooks.ToSymvers().Format() },
         ControlOps.Stat => new ControlResponse { Ok = true, Vermagic = _options.Loader.HostVermagic, Buffers = Stat(_options.Session, Pipe), Taints = Taints(_options.Loader), ProbeFaults = ProbeFaults(_options.Loader) },
         ControlOps.Taint => new ControlResponse { Ok = true, Taints = Taints(_options.Loader) },
@@ -363,6 +364,26 @@ public sealed partial class ControlServer
     }
 
     private sealed record PendingEnrollment(System.Security.Cryptography.X509Certificates.X509Certificate2 Certificate, string Sha256, string Code, DateTime Expires);
+
+    // Each event's hist file under its tracefs path, as 'mtrace run' prints them at the end of a run.
+    private ControlResponse Hist(ControlRequest request)
+    {
+        if (Selected(request, out var events) is { } failure)
+        {
+            return failure;
+        }
+
+        var lines = new List<string>();
+        foreach (var ev in events.Where(e => e.Triggers.OfType<HistTrigger>().Any()))
+        {
+            lines.Add($"events/{ev.System}/{ev.Name}/hist:");
+            lines.AddRange(HistTrigger.RenderHistFile(ev).Split('\n'));
+        }
+
+        return lines.Count > 0
+            ? new ControlResponse { Ok = true, Lines = lines }
+            : ControlResponse.Fail(ControlErrors.NotFound, $"{Printable(request.Selector!)}: no hist trigger", "add one with 'mtrace trigger --attach PID SYS:EVENT hist:keys=FIELD'");
+    }
 
     private ControlResponse? Selected(ControlRequest request, out IReadOnlyList<TraceEvent> events)
     {

@@ -102,6 +102,63 @@ public sealed partial class SampleServiceRuntimeTests(SampleServiceRuntimeFixtur
     }
 
     [Fact]
+    public async Task HistOverTheControlSocket_RuntimeHookRequests_CountedByRouteAndStatusAsSent()
+    {
+        // A service of its own: the fixture's trace must hold only the other test's requests.
+        using var service = await SampleService.StartAsync(waitUntilServing: true);
+        MtraceResult OwnLive(params string[] args) => Mtrace.RunWith(service.Environment, null, [.. args.Take(1), "--attach", service.Attach, .. args.Skip(1)]);
+        var insmod = OwnLive("insmod", RuntimeModule);
+        Assert.True(insmod.ExitCode == 0, insmod + service.Output);
+        try
+        {
+            Assert.True(OwnLive("enable", "aspnet:request").ExitCode == 0);
+            var trigger = OwnLive("trigger", "aspnet:request", "hist:keys=route,status");
+            Assert.True(trigger.ExitCode == 0, trigger.ToString());
+
+            using var http = new HttpClient { BaseAddress = service.BaseAddress };
+            var sent = new Dictionary<(string Route, int Status), int>();
+            void Count(string route, int status) => sent[(route, status)] = sent.GetValueOrDefault((route, status)) + 1;
+            using (var put = await http.PutAsync(new Uri("items/3", UriKind.Relative), new StringContent("item 3")))
+            {
+                Count("/items/{id:int}", (int)put.StatusCode);
+            }
+
+            foreach (var id in new[] { 3, 3, 3, 997, 997 })
+            {
+                using var get = await http.GetAsync(new Uri($"items/{id}", UriKind.Relative));
+                Count("/items/{id:int}", (int)get.StatusCode);
+            }
+
+            Assert.Equal(3, sent.Count); // 204, 200 and 404: three keys, or the test proves less than it says
+
+            // The metric is recorded after the response may have reached us: wait until the histogram has every request.
+            var hist = OwnLive("hist", "aspnet:request");
+            for (var attempt = 0; attempt < 50 && !hist.Stdout.Contains("    Hits: 6\n", StringComparison.Ordinal); attempt++)
+            {
+                await Task.Delay(100);
+                hist = OwnLive("hist", "aspnet:request");
+            }
+
+            Assert.True(hist.ExitCode == 0, hist.ToString());
+            Assert.StartsWith("events/aspnet/request/hist:\n# event histogram\n", hist.Stdout, StringComparison.Ordinal);
+            Assert.Contains("# trigger info: hist:keys=route,status", hist.Stdout, StringComparison.Ordinal);
+            var counted = HistLine().Matches(hist.Stdout).ToDictionary(
+                m => (m.Groups["route"].Value, int.Parse(m.Groups["status"].Value, System.Globalization.CultureInfo.InvariantCulture)),
+                m => int.Parse(m.Groups["hits"].Value, System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(sent.OrderBy(p => p.Key), counted.OrderBy(p => p.Key));
+            Assert.Contains("    Hits: 6\n    Entries: 3\n    Dropped: 0\n", hist.Stdout, StringComparison.Ordinal);
+
+            var none = OwnLive("hist", "aspnet:request_in");
+            Assert.NotEqual(0, none.ExitCode);
+            Assert.Contains("aspnet:request_in: no hist trigger", none.Stderr, StringComparison.Ordinal);
+        }
+        finally
+        {
+            OwnLive("rmmod", "aspnet");
+        }
+    }
+
+    [Fact]
     public async Task RuntimeModule_OnAServiceNotBridgingAspNetCore_IsRefusedAsUnknownSymbol()
     {
         // The configuration decides what is bridged: HttpClient only here (array entries overridden by index).
@@ -114,6 +171,9 @@ public sealed partial class SampleServiceRuntimeTests(SampleServiceRuntimeFixtur
         Assert.Contains("\tdl_System_Net_Http_HttpRequestOut_Stop\t", hooks.Stdout, StringComparison.Ordinal);
         Assert.DoesNotContain("\tmeter_http_server_request_duration\t", hooks.Stdout, StringComparison.Ordinal);
     }
+
+    [GeneratedRegex(@"\{ route: (?<route>\S+)\s*, status:\s+(?<status>\d+) \} hitcount:\s+(?<hits>\d+)")]
+    private static partial Regex HistLine();
 
     [GeneratedRegex(@"request: (?<method>\w+) (?<route>\S+) status=(?<status>\d+) duration_ns=(?<ns>\d+)")]
     private static partial Regex RequestLine();
