@@ -42,6 +42,9 @@ public sealed class RuntimeHookCrcTests
         var result = fixture.Loader.Load(RepoFiles.LabModule("LabPayload"));
 
         Assert.True(result.Loaded, result.Error);
+        // Record's probe goes on the hook when its event is enabled, and only then is the source subscribed.
+        Assert.Equal(0, bridge.ActiveSubscriptions);
+        fixture.Session.SetEnabled("*", true);
         Assert.Equal(1, fixture.AttachedProbes);
         Assert.Equal(1, bridge.ActiveSubscriptions);
         Assert.True(framework.IsEnabled(LabPayloads.RequestStop));
