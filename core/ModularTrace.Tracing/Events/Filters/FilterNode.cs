@@ -209,14 +209,9 @@ internal sealed class TraceIdNode(FilterOp op, string constant) : FilterNode
             return value.SequenceEqual(_id) == (_op == FilterOp.Equal);
         }
 
-        // The text form, as the outputs print it, without allocating: two lower-case hex digits per byte.
+        // The text form, as the outputs print it (CtfPacketBuilder writes it the same way), without allocating.
         Span<byte> text = stackalloc byte[2 * Size];
-        for (var i = 0; i < Size; i++)
-        {
-            text[2 * i] = (byte)"0123456789abcdef"[value[i] >> 4];
-            text[(2 * i) + 1] = (byte)"0123456789abcdef"[value[i] & 0xf];
-        }
-
+        Convert.TryToHexStringLower(value, text, out _);
         return Glob.IsMatch(_pattern, text);
     }
 
