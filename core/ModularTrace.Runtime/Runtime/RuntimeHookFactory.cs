@@ -6,15 +6,8 @@ namespace ModularTrace.Runtime;
 /// <summary>Makes a <c>Hook&lt;T..&gt;</c> for argument types known only at run time, and the expression that fires it.</summary>
 internal static class RuntimeHookFactory
 {
-    public static Hook Create(string name, IReadOnlyList<HookArgument> arguments)
-    {
-        if (arguments.Count > Hook.MaxArguments)
-        {
-            throw new ArgumentException($"Runtime hook '{name}' would have {arguments.Count} arguments; a hook has at most {Hook.MaxArguments}.", nameof(arguments));
-        }
-
-        return Hook.Create(new HookSignature(name, arguments));
-    }
+    /// <exception cref="ArgumentException">More than <see cref="Hook.MaxArguments"/> arguments (<see cref="Hook.Create"/>).</exception>
+    public static Hook Create(string name, IReadOnlyList<HookArgument> arguments) => Hook.Create(new HookSignature(name, arguments));
 
     /// <summary><c>hook.Fire(args)</c> as an expression; the arguments' types must be the hook's.</summary>
     public static MethodCallExpression Fire(Hook hook, IEnumerable<Expression> arguments)

@@ -136,7 +136,7 @@ public sealed class TraceEvent
         }
     }
 
-    /// <summary>How many bound probes are attached now (for tests and <c>stat</c>-like views).</summary>
+    /// <summary>How many bound probes are attached now (tests read it).</summary>
     internal int ArmedProbes
     {
         get
