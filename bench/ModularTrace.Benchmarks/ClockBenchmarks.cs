@@ -20,6 +20,10 @@ public class ClockBenchmarks
     [UnsupportedOSPlatform("windows")]
     public long ClockGettimeDirect() => NativeClock.MonotonicNanoseconds();
 
+    /// <summary>The tsc trace clock: rdtsc through the function pointer (throws where unavailable, and says why).</summary>
+    [Benchmark]
+    public long TscRead() => Events.TscClock.Read();
+
     [Benchmark]
     public long TickCount64() => Environment.TickCount64;
 

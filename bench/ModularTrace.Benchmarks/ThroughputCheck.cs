@@ -16,10 +16,11 @@ internal static class ThroughputCheck
     {
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessorCount} cores, 2 writer threads, {perThread:N0} events each"));
         var ok = true;
-        foreach (var clock in new[] { TraceClock.Mono, TraceClock.Counter })
+        foreach (var clock in new[] { TraceClock.Mono, TraceClock.Tsc, TraceClock.Counter })
         {
-            // Record: 16-byte header + 36-byte payload, padded to 56 bytes.
-            var host = new ExitEventHost(clock, (int)Math.Min(1 << 30, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(perThread * 56L + 4096))));
+            // Record: the ring's 16-byte header + the 28-byte common part + comm[16], pid, prio: 68 bytes, padded to 72.
+            const long RecordSize = (Buffers.RingBuffer.HeaderSize + Events.EventLayout.CommonSize + 24 + 7) & ~7;
+            var host = new ExitEventHost(clock, (int)Math.Min(1 << 30, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)(perThread * RecordSize + 4096))));
             var hook = host.Hook;
             Warm(() => hook.Fire(Comm, 1, 120));
             foreach (var buffer in host.Session.Buffers)

@@ -95,6 +95,11 @@ public sealed class ModularTraceHost : IAsyncDisposable
         var start = new StartProblems(policy, log);
         var keyrings = LoadKeyrings(options, root, start);
         var session = new TraceSession(options.ToTraceOptions());
+        if (session.ClockNote is { } note)
+        {
+            log($"modulartrace: warning: {note}");
+        }
+
         var loader = new ModuleLoader(hooks.Registry, session, keyrings, policy) { HostVermagic = hooks.Vermagic };
         loader.Logged += (_, line) => log(line);
         var host = new ModularTraceHost(hooks, session, loader, log) { Runtime = RegisterRuntime(hooks, options, log) };

@@ -66,9 +66,9 @@ public sealed class ModularTraceOptions
             problems.Add($"ModularTrace:Buffer:Mode is '{Buffer.Mode}': expected discard or overwrite");
         }
 
-        if (ParseClock(Buffer.Clock) is null)
+        if (!TraceSession.TryParseClock(Buffer.Clock, out _))
         {
-            problems.Add($"ModularTrace:Buffer:Clock is '{Buffer.Clock}': expected mono, counter or coarse");
+            problems.Add($"ModularTrace:Buffer:Clock is '{Buffer.Clock}': expected {TraceSession.ClockNames}");
         }
 
         try
@@ -88,15 +88,7 @@ public sealed class ModularTraceOptions
     {
         BufferSize = Buffer.Size,
         Overwrite = string.Equals(Buffer.Mode, "overwrite", StringComparison.OrdinalIgnoreCase),
-        Clock = ParseClock(Buffer.Clock) ?? TraceClock.Mono,
-    };
-
-    private static TraceClock? ParseClock(string? text) => text?.ToLowerInvariant() switch
-    {
-        "mono" => TraceClock.Mono,
-        "counter" => TraceClock.Counter,
-        "coarse" => TraceClock.Coarse,
-        _ => null,
+        Clock = TraceSession.TryParseClock(Buffer.Clock, out var clock) ? clock : TraceClock.Mono,
     };
 }
 
@@ -119,7 +111,10 @@ public sealed class ModularTraceBufferOptions
     /// <summary><c>discard</c> (default: new records are dropped when full) or <c>overwrite</c> (the oldest go).</summary>
     public string Mode { get; set; } = "discard";
 
-    /// <summary><c>mono</c> (default), <c>counter</c> or <c>coarse</c> (docs/performance.md).</summary>
+    /// <summary>
+    /// <c>mono</c> (default), <c>counter</c>, <c>coarse</c> or <c>tsc</c> (docs/performance.md); <c>tsc</c> falls back to
+    /// <c>mono</c> with a logged warning where the CPU's counter is unavailable.
+    /// </summary>
     public string Clock { get; set; } = "mono";
 }
 

@@ -129,6 +129,44 @@ public sealed partial class BabeltraceTests : IDisposable
     }
 
     [SkippableFact]
+    public void Babeltrace2_TscClock_ShowsTheMonotonicTimeTheTextShowsAndTheRawCycles()
+    {
+        var babeltrace = ExternalTool.Require("babeltrace2");
+        // Where the counter is unavailable the session falls back to mono, and the same must hold for it.
+        var workload = new Workload(new TraceOptions { Clock = TraceClock.Tsc });
+        workload.Write(cpu: 0, pid: 1, count: 30);
+        Thread.Sleep(20);
+        workload.Write(cpu: 1, pid: 2, count: 30);
+        var records = new TraceReader(workload.Session).Read(consume: true);
+        var dir = Path.Combine(_root, "trace");
+        CtfWriter.Write(dir, workload.Session, records, s_env);
+
+        var seconds = ExternalTool.Run(babeltrace, "--clock-seconds", dir);
+        var cycles = ExternalTool.Run(babeltrace, "--clock-cycles", dir);
+
+        Assert.True(seconds.ExitCode == 0, $"babeltrace2 exited {seconds.ExitCode}: {seconds.StandardError}");
+        Assert.True(cycles.ExitCode == 0, $"babeltrace2 exited {cycles.ExitCode}: {cycles.StandardError}");
+        var sorted = records.OrderBy(record => record.Timestamp).ToList();
+        var raw = cycles.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => long.Parse(PrettyLine.TryParse(line)!.Timestamp.Trim(), CultureInfo.InvariantCulture));
+        Assert.Equal(sorted.Select(record => record.Timestamp), raw);
+        // babeltrace2 applies freq and offset (the CTF clock class); we convert with the calibration: the same
+        // nanosecond, give or take the rounding of each.
+        var shown = seconds.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => decimal.Parse(PrettyLine.TryParse(line)!.Timestamp.Trim(), CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(sorted.Count, shown.Count);
+        for (var i = 0; i < sorted.Count; i++)
+        {
+            var expected = workload.Session.ToNanoseconds(sorted[i].Timestamp)!.Value;
+            Assert.InRange((long)(shown[i] * 1_000_000_000m) - expected, -2, 2);
+        }
+
+        // Monotonic time since boot, as the mono clock's: within a second of Stopwatch now (the trace is fresh).
+        var now = System.Diagnostics.Stopwatch.GetTimestamp() / (decimal)System.Diagnostics.Stopwatch.Frequency;
+        Assert.InRange(shown[^1], now - 1, now);
+    }
+
+    [SkippableFact]
     public void Babeltrace2_RecordsUnderAnActivity_PrintTheTraceIdInTheEventContext()
     {
         var babeltrace = ExternalTool.Require("babeltrace2");

@@ -59,6 +59,46 @@ public sealed class CliMessagesTests : IDisposable
         => Refusal(Mtrace.RunIn(RepoFiles.Root, args), 2);
 
     [Fact]
+    public void Run_UnknownClock_NamesEveryClockIncludingTsc()
+    {
+        var result = Mtrace.RunIn(RepoFiles.Root, "run", "--clock", "local");
+        Assert.Equal("mtrace: unknown clock 'local'", Refusal(result, 2));
+        Assert.Contains("hint: use mono, counter, coarse or tsc", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_TscClock_WritesCounterTimesAsMonotonicSecondsWithTheCalibrationInTheHeader()
+    {
+        var result = Mtrace.RunIn(RepoFiles.Root, "run", "--clock", "tsc", "--events", "200", "--text");
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var header = Lines(result.Stdout).TakeWhile(line => line.StartsWith('#')).ToArray();
+        if (ModularTrace.Events.TscClock.IsAvailable)
+        {
+            Assert.Contains("# trace_clock: tsc", header);
+            Assert.Single(header, line => line.StartsWith("# tsc_calibration: freq=", StringComparison.Ordinal));
+            Assert.DoesNotContain("warning", result.Stderr, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Contains("# trace_clock: mono", header);
+            Assert.Contains($"[mtrace] warning: trace clock tsc unavailable ({ModularTrace.Events.TscClock.UnavailableReason}): using mono", result.Stderr, StringComparison.Ordinal);
+        }
+
+        // Seconds since boot with microseconds, as the mono clock prints them; never decreasing within a CPU.
+        var stamps = Lines(result.Stdout).Where(line => !line.StartsWith('#'))
+            .Select(line => System.Text.RegularExpressions.Regex.Match(line, @"\[(\d{3})\] \.\.\.\. +(\d+\.\d{6}):"))
+            .Select(match => (Cpu: match.Groups[1].Value, Seconds: decimal.Parse(match.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture)))
+            .ToList();
+        Assert.Equal(200, stamps.Count);
+        var uptime = decimal.Parse(File.ReadAllText("/proc/uptime").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.All(stamps, stamp => Assert.InRange(stamp.Seconds, uptime - 120, uptime + 1));
+        foreach (var cpu in stamps.GroupBy(stamp => stamp.Cpu))
+        {
+            Assert.Equal(cpu.Select(stamp => stamp.Seconds).Order(), cpu.Select(stamp => stamp.Seconds));
+        }
+    }
+
+    [Fact]
     public void Run_UnknownProfile_IsNamedAsAProfileNotAPack()
     {
         var line = Refusal(Mtrace.RunIn(RepoFiles.Root, "run", "--profile", "arch"), 1);

@@ -47,7 +47,7 @@ internal sealed class RunOptions
 
     public Option<bool> Overwrite { get; } = new("--overwrite") { Description = "Overwrite the oldest records when a buffer is full (default: drop the newest)." };
 
-    public Option<string> Clock { get; } = new("--clock") { Description = "Trace clock: mono (default), counter (exact order, no time) or coarse (milliseconds, cheaper than mono).", DefaultValueFactory = _ => "mono" };
+    public Option<string> Clock { get; } = new("--clock") { Description = "Trace clock: mono (default), counter (exact order, no time), coarse (milliseconds, cheaper than mono) or tsc (the CPU's time-stamp counter, calibrated against mono; falls back to mono with a note where unavailable).", DefaultValueFactory = _ => "mono" };
 
     public Option<int> Cpus { get; } = new("--cpus") { Description = "Simulated CPUs.", DefaultValueFactory = _ => 2 };
 
@@ -90,13 +90,9 @@ internal sealed class RunOptions
     }
 
     /// <summary>The clock <c>--clock</c> names; <c>run</c> and <c>host</c> take the same names.</summary>
-    public static TraceClock ParseClock(string? name) => name switch
-    {
-        "mono" => TraceClock.Mono,
-        "counter" => TraceClock.Counter,
-        "coarse" => TraceClock.Coarse,
-        var other => throw new CliException($"unknown clock '{other}'", "use mono, counter or coarse", ExitCodes.Usage),
-    };
+    public static TraceClock ParseClock(string? name) => TraceSession.TryParseClock(name, out var clock)
+        ? clock
+        : throw new CliException($"unknown clock '{name}'", $"use {TraceSession.ClockNames}", ExitCodes.Usage);
 
     private bool HasTrustOptions(ParseResult result) => result.GetValue(Trust.Certificates) is { Length: > 0 } || result.GetValue(Trust.Keyring) is not null;
 

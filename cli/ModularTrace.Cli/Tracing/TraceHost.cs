@@ -17,6 +17,11 @@ internal sealed class TraceHost
         Session = new TraceSession(options);
         Loader = new ModuleLoader(Hooks.Registry, Session, keyrings, policy) { HostVermagic = HostProfiles.Vermagic(Profile) };
         _log = log;
+        if (Session.ClockNote is { } note)
+        {
+            Log($"warning: {note}");
+        }
+
         Loader.Logged += (_, line) => Log(line);
         Kernel = new SimulatedKernel(Hooks);
         // Dynamic events run no foreign code, so every policy allows them, lockdown included (docs/dynamic-events.md).

@@ -43,6 +43,7 @@ internal static class CtfMetadata
         text.Append("};\n\n");
 
         text.Append(CultureInfo.InvariantCulture, $"clock {{\n\tname = {clock};\n\tuuid = \"{uuid:D}\";\n");
+        (long Seconds, long Cycles) offset = (0, 0);
         if (session.Options.Clock == TraceClock.Mono)
         {
             text.Append("\tdescription = \"monotonic time: Stopwatch ticks (CLOCK_MONOTONIC on Linux)\";\n");
@@ -53,13 +54,21 @@ internal static class CtfMetadata
             text.Append("\tdescription = \"coarse monotonic time: Environment.TickCount64 milliseconds (CLOCK_MONOTONIC_COARSE on Linux)\";\n");
             text.Append(CultureInfo.InvariantCulture, $"\tfreq = {session.ClockFrequency};\n");
         }
+        else if (session.Options.Clock == TraceClock.Tsc)
+        {
+            // Raw counter values; the offset maps them onto CLOCK_MONOTONIC like the mono clock's (absolute = false).
+            var calibration = session.Calibration!;
+            offset = calibration.CtfOffset();
+            text.Append(CultureInfo.InvariantCulture, $"\tdescription = \"CPU time-stamp counter (rdtsc), calibrated against CLOCK_MONOTONIC over {calibration.BaselineNanoseconds} ns\";\n");
+            text.Append(CultureInfo.InvariantCulture, $"\tfreq = {calibration.Frequency};\n");
+        }
         else
         {
             // The counter clock measures no time: one count per event, shown as if it were a nanosecond.
             text.Append("\tdescription = \"event counter, not time\";\n\tfreq = 1000000000;\n");
         }
 
-        text.Append("\tprecision = 1;\n\toffset_s = 0;\n\toffset = 0;\n\tabsolute = false;\n};\n\n");
+        text.Append(CultureInfo.InvariantCulture, $"\tprecision = 1;\n\toffset_s = {offset.Seconds};\n\toffset = {offset.Cycles};\n\tabsolute = false;\n}};\n\n");
 
         text.Append(CultureInfo.InvariantCulture, $"stream {{\n\tid = {StreamId};\n");
         text.Append("\tpacket.context := struct {\n");
@@ -95,6 +104,7 @@ internal static class CtfMetadata
     {
         TraceClock.Mono => "monotonic",
         TraceClock.Coarse => "monotonic_coarse",
+        TraceClock.Tsc => "tsc",
         _ => "counter",
     };
 

@@ -102,6 +102,8 @@ public static class CtfWriter
             metadataEnv[key] = value;
         }
 
+        // Written with the trace, at its end: the tsc clock's calibration spans the whole session.
+        _ = session.CalibrateClock();
         var metadata = Encoding.UTF8.GetBytes(CtfMetadata.Build(session, events, metadataEnv, uuid));
         var metadataPath = Path.Combine(directory, MetadataFileName);
         WriteFile(metadataPath, create, output => output.Write(metadata));

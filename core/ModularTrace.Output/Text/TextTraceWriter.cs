@@ -25,6 +25,17 @@ public static class TextTraceWriter
         }
 
         text.Append(CultureInfo.InvariantCulture, $"# trace_clock: {TraceSession.ClockName(session.Options.Clock)}\n");
+        if (session.ClockNote is { } note)
+        {
+            text.Append("# note: ").Append(note).Append('\n');
+        }
+
+        // The header is written with the trace, at its end: recalibrate so the records below convert with the widest
+        // baseline, and show the calibration so raw counter values can be converted again.
+        if (session.CalibrateClock() is { } calibration)
+        {
+            text.Append("# tsc_calibration: ").Append(calibration.ToString()).Append('\n');
+        }
         text.Append(CultureInfo.InvariantCulture, $"# entries-in-buffer/entries-written: {entries}/{written}   #B:{session.Buffers.Length}\n#\n");
         text.Append("#           TASK-PID     CPU#  ||||   TIMESTAMP  FUNCTION\n");
         text.Append("#              | |         |   ||||      |         |\n");
@@ -63,16 +74,15 @@ public static class TextTraceWriter
         return text.ToString();
     }
 
-    /// <summary>Seconds with microseconds for a time clock; the raw count for the counter clock.</summary>
+    /// <summary>Seconds with microseconds for a time clock (tsc converted to monotonic time); the raw count for the counter clock.</summary>
     public static string FormatTimestamp(long timestamp, TraceSession session)
     {
         ArgumentNullException.ThrowIfNull(session);
-        if (session.ClockFrequency == 0)
+        if (session.ToNanoseconds(timestamp) is not { } ns)
         {
             return timestamp.ToString(CultureInfo.InvariantCulture).PadLeft(12);
         }
 
-        var ns = (long)(timestamp * (1_000_000_000.0 / session.ClockFrequency));
         return string.Create(CultureInfo.InvariantCulture, $"{ns / 1_000_000_000,5}.{ns / 1000 % 1_000_000:000000}");
     }
 }

@@ -15,6 +15,14 @@ public enum TraceClock
     /// but it advances in steps of one tick (1-4 ms), so events within a tick share a timestamp.
     /// </summary>
     Coarse,
+
+    /// <summary>
+    /// The CPU's time-stamp counter (<see cref="TscClock"/>): raw cycles in the records, about half the cost of
+    /// <see cref="Mono"/> to read, converted to monotonic time by a calibration taken at session start and again when
+    /// the trace is written (<see cref="TraceSession.CalibrateClock"/>). Where the counter is not invariant or not used by
+    /// the kernel, a session asking for it uses <see cref="Mono"/> and says why in <see cref="TraceSession.ClockNote"/>.
+    /// </summary>
+    Tsc,
 }
 
 /// <summary>How a session's ring buffers behave.</summary>

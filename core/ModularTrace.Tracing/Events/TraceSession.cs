@@ -33,9 +33,26 @@ public sealed class TraceSession
 
     /// <summary>Creates a session.</summary>
     public TraceSession(TraceOptions? options = null)
+        : this(options, TscClock.UnavailableReason)
     {
-        Options = options ?? new TraceOptions();
+    }
+
+    /// <summary>Creates a session as on a machine where the TSC clock is unavailable for <paramref name="tscUnavailable"/> (null: available).</summary>
+    internal TraceSession(TraceOptions? options, string? tscUnavailable)
+    {
+        options ??= new TraceOptions();
+        if (options.Clock == TraceClock.Tsc && tscUnavailable is not null)
+        {
+            ClockNote = $"trace clock tsc unavailable ({tscUnavailable}): using mono";
+            options = options with { Clock = TraceClock.Mono };
+        }
+
+        Options = options;
         _clock = Options.Clock;
+        if (_clock == TraceClock.Tsc)
+        {
+            _tscStart = TscClock.ReadPair();
+        }
     }
 
     // Read on every record: a field of its own instead of Options.Clock.
@@ -63,12 +80,66 @@ public sealed class TraceSession
     /// <summary>The ring buffers made so far.</summary>
     public ImmutableArray<RingBuffer> Buffers => _buffers;
 
-    /// <summary>Clock ticks per second of <see cref="Options"/>' clock (0 for the counter clock).</summary>
+    /// <summary>Clock ticks per second of <see cref="Options"/>' clock (0 for the counter clock; the calibrated rate for tsc).</summary>
     public long ClockFrequency => Options.Clock switch
     {
         TraceClock.Mono => Stopwatch.Frequency,
         TraceClock.Coarse => 1000,
+        TraceClock.Tsc => Calibration!.Frequency,
         _ => 0,
+    };
+
+    /// <summary>
+    /// Why the session does not use the clock its options asked for (the TSC clock where the counter is unavailable,
+    /// <see cref="TscClock.UnavailableReason"/>); null when it does. <see cref="Options"/> holds the clock in use.
+    /// </summary>
+    public string? ClockNote { get; }
+
+    private readonly (long Ticks, long Nanoseconds) _tscStart;
+    private volatile TscCalibration? _calibration;
+
+    /// <summary>
+    /// For the tsc clock, how its readings map to monotonic time: the one <see cref="CalibrateClock"/> took last, or a
+    /// first one taken now. Null for the other clocks.
+    /// </summary>
+    public TscCalibration? Calibration => _clock != TraceClock.Tsc ? null : _calibration ?? CalibrateClock();
+
+    /// <summary>
+    /// Reads the counter and the monotonic clock again and makes that, with the session's first reading, the
+    /// calibration every later conversion uses: call it when the trace is written (the session's end), as
+    /// <c>mtrace run</c> does. The two readings are at least <see cref="MinCalibrationBaseline"/> apart (it waits the
+    /// rest if the session is younger). Null for the other clocks.
+    /// </summary>
+    public TscCalibration? CalibrateClock()
+    {
+        if (_clock != TraceClock.Tsc)
+        {
+            return null;
+        }
+
+        lock (_gate)
+        {
+            var end = TscClock.ReadPair();
+            var wait = MinCalibrationBaseline - TimeSpan.FromTicks((end.Nanoseconds - _tscStart.Nanoseconds) / 100);
+            if (wait > TimeSpan.Zero)
+            {
+                Thread.Sleep(wait + TimeSpan.FromMilliseconds(1));
+                end = TscClock.ReadPair();
+            }
+
+            return _calibration = new TscCalibration(_tscStart.Ticks, _tscStart.Nanoseconds, end.Ticks, end.Nanoseconds);
+        }
+    }
+
+    /// <summary>The shortest time between the two readings of a TSC calibration (a frequency within about 10 ppm).</summary>
+    public static readonly TimeSpan MinCalibrationBaseline = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>A timestamp of a time clock as monotonic nanoseconds (tsc through <see cref="Calibration"/>); null for the counter clock.</summary>
+    public long? ToNanoseconds(long timestamp) => _clock switch
+    {
+        TraceClock.Tsc => Calibration!.ToNanoseconds(timestamp),
+        TraceClock.Counter => null,
+        _ => (long)(timestamp * (1_000_000_000.0 / ClockFrequency)),
     };
 
     /// <summary>Defines an event.</summary>
@@ -185,17 +256,38 @@ public sealed class TraceSession
     {
         TraceClock.Mono => Stopwatch.GetTimestamp(),
         TraceClock.Coarse => Environment.TickCount64,
+        TraceClock.Tsc => TscClock.Read(),
         _ => Interlocked.Increment(ref _counter),
     };
 
-    /// <summary>The name <c>trace_clock</c> shows and <c>mtrace run --clock</c> takes: mono, counter or coarse.</summary>
+    /// <summary>The name <c>trace_clock</c> shows and <c>mtrace run --clock</c> takes: mono, counter, coarse or tsc.</summary>
     public static string ClockName(TraceClock clock) => clock switch
     {
         TraceClock.Mono => "mono",
         TraceClock.Counter => "counter",
         TraceClock.Coarse => "coarse",
+        TraceClock.Tsc => "tsc",
         _ => throw new ArgumentOutOfRangeException(nameof(clock), clock, "unknown trace clock"),
     };
+
+    /// <summary>The clock a name of <see cref="ClockName"/> means (case-insensitive); false for any other text.</summary>
+    public static bool TryParseClock(string? name, out TraceClock clock)
+    {
+        foreach (var candidate in Enum.GetValues<TraceClock>())
+        {
+            if (string.Equals(name, ClockName(candidate), StringComparison.OrdinalIgnoreCase))
+            {
+                clock = candidate;
+                return true;
+            }
+        }
+
+        clock = default;
+        return false;
+    }
+
+    /// <summary>The clock names, for messages: <c>mono, counter, coarse or tsc</c>.</summary>
+    public static string ClockNames => "mono, counter, coarse or tsc";
 
     /// <summary>The calling thread's ring buffer, made on first use.</summary>
     internal RingBuffer CurrentBuffer() => BufferOf(ThreadTraceState.Current);

@@ -82,6 +82,32 @@ public sealed class HostingTests : IDisposable
     }
 
     [Fact]
+    public async Task Configuration_ClockTsc_IsTheSessionsClockOrMonoWithAWarningSayingWhy()
+    {
+        var logged = new List<string>();
+        var options = new ModularTraceOptions { Socket = new ModularTraceSocketOptions { Enabled = false }, Buffer = new ModularTraceBufferOptions { Clock = "tsc" } };
+        await using var host = ModularTraceHost.Start(HostHooks.Declare(typeof(TestAppHooks)), options, _directory.Path, logged.Add);
+        if (ModularTrace.Events.TscClock.IsAvailable)
+        {
+            Assert.Equal(ModularTrace.Events.TraceClock.Tsc, host.Session.Options.Clock);
+            Assert.DoesNotContain(logged, line => line.Contains("warning", StringComparison.Ordinal));
+        }
+        else
+        {
+            Assert.Equal(ModularTrace.Events.TraceClock.Mono, host.Session.Options.Clock);
+            Assert.Contains($"modulartrace: warning: trace clock tsc unavailable ({ModularTrace.Events.TscClock.UnavailableReason}): using mono", logged);
+        }
+    }
+
+    [Fact]
+    public void Configuration_UnknownClock_IsRefusedNamingTheClocks()
+    {
+        var options = new ModularTraceOptions { Buffer = new ModularTraceBufferOptions { Clock = "local" } };
+        var ex = Assert.Throws<ModularTraceStartException>(() => ModularTraceHost.Start(HostHooks.Declare(typeof(TestAppHooks)), options, _directory.Path));
+        Assert.Equal("modulartrace: refusing to start: ModularTrace:Buffer:Clock is 'local': expected mono, counter, coarse or tsc", ex.Message);
+    }
+
+    [Fact]
     public void BadConfiguration_IsRefusedWhateverThePolicy_NamingEachSetting()
     {
         var options = new ModularTraceOptions { Policy = "strict", Buffer = new ModularTraceBufferOptions { Mode = "ring", Size = 10 } };

@@ -59,6 +59,7 @@ public sealed class LiveLifecycleTests
     [InlineData("mono")]
     [InlineData("counter")]
     [InlineData("coarse")]
+    [InlineData("tsc")]
     public void Host_EveryClockRunTakes_IsAcceptedAndStreams(string clock)
     {
         using var host = LiveHost.Start("--clock", clock, "--load", RepoFiles.SampleModule("Sched"));
