@@ -33,7 +33,7 @@ public sealed class TraceSession
 
     /// <summary>Creates a session.</summary>
     public TraceSession(TraceOptions? options = null)
-        : this(options, TscClock.UnavailableReason)
+        : this(options, options?.Clock == TraceClock.Tsc ? TscClock.UnavailableReason : null) // maps the rdtsc page only when asked
     {
     }
 
