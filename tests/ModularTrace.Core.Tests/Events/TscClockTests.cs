@@ -146,7 +146,7 @@ public sealed class TscClockTests
             worst = Math.Max(worst, Math.Abs(calibration.ToNanoseconds(ticks) - nanoseconds));
         }
 
-        Assert.InRange(calibration.BaselineNanoseconds, 100_000_000, 10_000_000_000);
+        Assert.InRange(calibration.BaselineNanoseconds, 90_000_000, 10_000_000_000); // Task.Delay may end a little early
         Assert.InRange(calibration.Frequency, 100_000_000, 10_000_000_000); // 0.1 to 10 GHz
         Assert.True(worst < 20_000, $"a TSC reading converted {worst} ns away from CLOCK_MONOTONIC (freq {calibration.Frequency} Hz)");
     }
